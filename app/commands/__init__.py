@@ -1,0 +1,1 @@
+"""One module per group of subcommands; ``app.cli`` loads them on demand."""

@@ -1,0 +1,37 @@
+"""Options shared by several subcommands, and the settings listing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from ingest.settings import Settings
+
+F = Callable[..., Any]
+
+
+def store_option(f: F) -> F:
+    return click.option(
+        "--store",
+        "store_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Index folder (setting store_dir, env CITEWISE_STORE_DIR; default .citewise).",
+    )(f)
+
+
+def quiet_option(f: F) -> F:
+    return click.option("--quiet", "-q", is_flag=True, help="No progress bars.")(f)
+
+
+def settings_table(settings: Settings) -> str:
+    """A plain-text table of every setting, for ``citewise settings``."""
+    lines = []
+    for name, info in Settings.model_fields.items():
+        value = getattr(settings, name)
+        if name == "llm_api_key" and value != "not-needed":
+            value = "***"
+        lines.append(f"{name} = {value!r}\n    env CITEWISE_{name.upper()}: {info.description}")
+    return "\n".join(lines)
