@@ -1,0 +1,1 @@
+"""Offline, deterministic metrics: retrieval, answers, citations, abstention, latency, SQuAD."""
