@@ -1,0 +1,168 @@
+"""The LLM backend: prompt the configured chat model, stream its words, vet the result."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterator, Sequence
+
+import httpx
+from langchain_core.language_models import BaseChatModel
+
+from app.answer import CANNOT_ANSWER, Answer
+from app.llm.check import check_answer
+from app.llm.models import chat_model, unavailable
+from app.llm.prompt import Prompt, build_prompt
+from app.llm.tokens import TokenCounter, token_counter
+from ingest.settings import Settings
+from retriever.passage import Passage
+
+BACKEND = "llm"
+
+Fallback = Callable[[str], Answer]
+"""Given why the LLM's answer cannot be shown, the extractive answer to show instead."""
+
+
+def _connection_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean the model did not answer, whatever client library raised them."""
+    errors: list[type[BaseException]] = [httpx.HTTPError, ConnectionError, TimeoutError]
+    try:
+        import openai
+
+        errors.append(openai.APIError)
+    except ImportError:
+        pass
+    try:
+        import ollama
+
+        errors.append(ollama.ResponseError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+class LLMAnswerer:
+    """Answers from passages with the chat model in ``settings``; never with anything else.
+
+    The model and its token counter are created on first use, so building an answerer is free
+    and a misconfigured endpoint only fails when an answer is asked for.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._model: BaseChatModel | None = None
+        self._count: TokenCounter | None = None
+
+    @property
+    def model(self) -> BaseChatModel:
+        if self._model is None:
+            self._model = chat_model(self.settings)
+        return self._model
+
+    @property
+    def count(self) -> TokenCounter:
+        if self._count is None:
+            self._count, _ = token_counter(self.settings)
+        return self._count
+
+    def prompt(
+        self, question: str, passages: Sequence[Passage], history: Sequence[dict[str, str]]
+    ) -> Prompt:
+        return build_prompt(
+            question,
+            passages,
+            history,
+            context_window=self.settings.llm_context_window,
+            max_tokens=self.settings.llm_max_tokens,
+            count=self.count,
+        )
+
+    def stream(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        history: Sequence[dict[str, str]] = (),
+        *,
+        fallback: Fallback,
+    ) -> Iterator[Answer]:
+        """Growing partial answers (raw text, no citations), then the checked final answer.
+
+        Raises LLMUnavailable, naming the endpoint, when the model cannot be reached.
+        """
+        started = time.perf_counter()
+        prompt = self.prompt(question, passages, history)
+        timings = {"llm_prompt": _ms(started)}
+        left_out = _left_out_note(prompt, self.settings.llm_context_window)
+        if not prompt.passages:
+            reason = (
+                "No passage fits the LLM's context window; showing the extractive answer."
+                if passages
+                else "No passages were found for the LLM to answer from."
+            )
+            yield _with_note(fallback(reason), reason)
+            return
+        partial = Answer(
+            question=question,
+            text="",
+            citations=[],
+            abstained=False,
+            backend=BACKEND,
+            passages=list(passages),
+            note=left_out,
+            timings_ms=timings,
+        )
+        generating = time.perf_counter()
+        raw = ""
+        try:
+            for chunk in self.model.stream(prompt.messages):
+                if chunk.text:
+                    raw += chunk.text
+                    yield dataclasses.replace(partial, text=raw, timings_ms=dict(timings))
+        except _connection_errors() as exc:
+            raise unavailable(self.settings, exc) from None
+        timings["llm_generate"] = _ms(generating)
+        checking = time.perf_counter()
+        checked = check_answer(raw, prompt.passages)
+        timings["llm_check"] = _ms(checking)
+        if checked.abstained:
+            yield dataclasses.replace(
+                partial, text=CANNOT_ANSWER, abstained=True, timings_ms=timings
+            )
+            return
+        if not checked.text:
+            reason = "The LLM's answer was not supported by the passages; showing the extractive answer."
+            if not raw.strip():
+                reason = "The LLM returned an empty answer; showing the extractive answer."
+            yield _with_note(fallback(reason), reason)
+            return
+        yield dataclasses.replace(
+            partial,
+            text=checked.text,
+            citations=checked.citations,
+            note=_join(left_out, checked.note),
+            timings_ms=timings,
+        )
+
+
+def _left_out_note(prompt: Prompt, window: int) -> str | None:
+    if not prompt.left_out:
+        return None
+    n = prompt.left_out
+    return (
+        f"{n} of {n + len(prompt.passages)} passages did not fit the LLM's context window "
+        f"({window} tokens) and {'were' if n > 1 else 'was'} left out."
+    )
+
+
+def _with_note(answer: Answer, reason: str) -> Answer:
+    if answer.note and reason in answer.note:
+        return answer
+    return dataclasses.replace(answer, note=_join(reason, answer.note))
+
+
+def _join(*notes: str | None) -> str | None:
+    return " ".join(n for n in notes if n) or None
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 1)

@@ -1,0 +1,146 @@
+"""Vetting an LLM's answer against the passages it was given, before anyone sees it.
+
+Each sentence keeps only the citations whose passage supports it (``app.support``); a sentence
+with no supporting citation is re-cited to the best-ranked passage that supports it, and a
+sentence no passage supports is dropped (counted, so the answer's note can say so). Citation
+numbers out of range are removed, and the survivors are renumbered 1..m in order of appearance,
+so every marker resolves and every listed source is cited.
+
+The fixed abstention sentence makes the answer an abstention unless other sentences survive
+the check, in which case it is dropped as a non-claim.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from app.answer import CANNOT_ANSWER, Citation
+from app.support import fold, supporting_quote
+from retriever.passage import Passage
+
+_MARKER = re.compile(
+    r"\s*\[(?:(?:passages?|sources?|ref)\s*)?(\d+(?:\s*(?:,|;|and|-|–)\s*\d+)*)\]", re.IGNORECASE
+)
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_SENTENCE = re.compile(r".+?(?:[.!?](?:\s*\[[^\]\n]*\])*(?=\s|$)|$)", re.DOTALL)
+_ABSTAIN = re.sub(r"\W+", " ", fold(CANNOT_ANSWER)).strip()
+
+
+@dataclass
+class CheckedAnswer:
+    """The answer text with resolved markers, and what the check changed."""
+
+    text: str
+    citations: list[Citation]
+    abstained: bool = False
+    dropped: list[str] = field(default_factory=list)
+    recited: int = 0
+    out_of_range: int = 0
+
+    @property
+    def note(self) -> str | None:
+        """What the check changed, in words, or None when the answer passed as written."""
+        parts = []
+        if self.dropped:
+            n = len(self.dropped)
+            parts.append(
+                f"{n} sentence{'s' if n > 1 else ''} not supported by the passages "
+                f"{'were' if n > 1 else 'was'} removed."
+            )
+        if self.out_of_range:
+            parts.append(f"{self.out_of_range} citation(s) to passages that do not exist removed.")
+        if self.recited:
+            parts.append(f"The citation of {self.recited} sentence(s) was added or corrected.")
+        return " ".join(parts) or None
+
+
+@dataclass
+class _Sentence:
+    line: int
+    claim: str
+    cited: list[int]
+
+
+def split_sentences(raw: str) -> tuple[list[_Sentence], list[str]]:
+    """Sentences of a model's answer with the numbers they cite, and each line's list bullet."""
+    sentences: list[_Sentence] = []
+    bullets: list[str] = []
+    for line_no, line in enumerate(raw.splitlines()):
+        bullet = _BULLET.match(line)
+        bullets.append(bullet.group().strip() + " " if bullet else "")
+        body = line[bullet.end() :] if bullet else line
+        for match in _SENTENCE.finditer(body):
+            segment = match.group()
+            cited = [int(n) for m in _MARKER.finditer(segment) for n in re.findall(r"\d+", m[1])]
+            claim = " ".join(_MARKER.sub("", segment).split())
+            if re.search(r"[^\W\d_]", claim):
+                sentences.append(_Sentence(line_no, claim, cited))
+    return sentences, bullets
+
+
+def is_abstention(claim: str) -> bool:
+    return _ABSTAIN in re.sub(r"\W+", " ", fold(claim))
+
+
+def _with_markers(claim: str, numbers: list[int]) -> str:
+    markers = "".join(f"[{n}]" for n in numbers)
+    if claim[-1] in ".!?":
+        return f"{claim[:-1].rstrip()} {markers}{claim[-1]}"
+    return f"{claim} {markers}."
+
+
+def check_answer(raw: str, passages: Sequence[Passage]) -> CheckedAnswer:
+    """``raw`` with every sentence supported and cited by ``passages`` (numbered from 1)."""
+    sentences, bullets = split_sentences(raw)
+    result = CheckedAnswer(text="", citations=[])
+    numbering: dict[int, int] = {}
+    quotes: dict[int, str] = {}
+    lines: dict[int, list[str]] = {}
+    abstains = False
+    for sentence in sentences:
+        if is_abstention(sentence.claim):
+            abstains = True
+            continue
+        in_range = list(dict.fromkeys(n for n in sentence.cited if 1 <= n <= len(passages)))
+        result.out_of_range += len(set(sentence.cited) - set(in_range))
+        support = _supported(sentence.claim, in_range, passages)
+        if not support and (fallback := _first_support(sentence.claim, passages)):
+            support = [fallback]
+            result.recited += 1
+        if not support:
+            result.dropped.append(sentence.claim)
+            continue
+        for index, quote in support:
+            if index not in numbering:
+                numbering[index] = len(numbering) + 1
+                quotes[index] = quote
+        numbers = [numbering[index] for index, _ in support]
+        lines.setdefault(sentence.line, []).append(_with_markers(sentence.claim, numbers))
+    result.text = "\n".join(bullets[line] + " ".join(lines[line]) for line in sorted(lines))
+    result.citations = [
+        Citation(n=n, passage=passages[index - 1], quote=quotes[index])
+        for index, n in numbering.items()
+    ]
+    result.abstained = abstains and not result.text
+    return result
+
+
+def _supported(
+    claim: str, cited: list[int], passages: Sequence[Passage]
+) -> list[tuple[int, str]]:
+    found = []
+    for n in cited:
+        quote = supporting_quote(claim, passages[n - 1].text)
+        if quote is not None:
+            found.append((n, quote))
+    return found
+
+
+def _first_support(claim: str, passages: Sequence[Passage]) -> tuple[int, str] | None:
+    for n, passage in enumerate(passages, start=1):
+        quote = supporting_quote(claim, passage.text)
+        if quote is not None:
+            return n, quote
+    return None
