@@ -74,7 +74,9 @@ def parse_item(data: Any, where: str) -> EvalItem:
         raise DatasetError(f"{where}: expected a JSON object, got {type(data).__name__}")
     unknown = sorted(set(data) - FIELDS)
     if unknown:
-        raise DatasetError(f"{where}: unknown field(s) {', '.join(unknown)}; known: {sorted(FIELDS)}")
+        raise DatasetError(
+            f"{where}: unknown field(s) {', '.join(unknown)}; known: {sorted(FIELDS)}"
+        )
     item_id = _string(data, "id", where)
     where = f"{where} (id {item_id!r})"
     category = data.get("category", DEFAULT_CATEGORY)
@@ -90,15 +92,21 @@ def parse_item(data: Any, where: str) -> EvalItem:
     facts = _facts(data.get("facts", []), where)
     evidence = _strings(data.get("evidence", []), "evidence", where)
     if answerable and not facts:
-        raise DatasetError(f"{where}: an answerable question needs 'facts' (e.g. [[\"46\", \"forty-six\"]])")
+        raise DatasetError(
+            f'{where}: an answerable question needs \'facts\' (e.g. [["46", "forty-six"]])'
+        )
     if answerable and not evidence:
-        raise DatasetError(f"{where}: an answerable question needs 'evidence' quotes from the corpus")
+        raise DatasetError(
+            f"{where}: an answerable question needs 'evidence' quotes from the corpus"
+        )
     if not answerable and (facts or evidence):
         raise DatasetError(f"{where}: an unanswerable question must have no 'facts' or 'evidence'")
     return EvalItem(item_id, category.strip(), turns, answerable, reference, facts, evidence)
 
 
-def missing_evidence(items: Iterable[EvalItem], corpus_texts: Iterable[str]) -> list[tuple[str, str]]:
+def missing_evidence(
+    items: Iterable[EvalItem], corpus_texts: Iterable[str]
+) -> list[tuple[str, str]]:
     """(id, quote) for each evidence quote found in none of the texts, whitespace-insensitively."""
     from evals.metrics.text import squash
 
@@ -122,7 +130,9 @@ def _string(data: dict[str, Any], name: str, where: str) -> str:
 
 def _turns(data: dict[str, Any], where: str) -> tuple[str, ...]:
     if ("question" in data) == ("turns" in data):
-        raise DatasetError(f"{where}: give exactly one of 'question' (a string) or 'turns' (a list)")
+        raise DatasetError(
+            f"{where}: give exactly one of 'question' (a string) or 'turns' (a list)"
+        )
     if "question" in data:
         return (_string(data, "question", where),)
     turns = _strings(data["turns"], "turns", where)

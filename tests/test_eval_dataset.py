@@ -29,7 +29,16 @@ def test_bundled_dataset_covers_every_kind_of_question(items):
     counts = Counter(item.category for item in items)
     assert len(items) >= 55
     assert counts["unanswerable"] >= 12
-    for category in ("fact", "number", "date", "list", "paraphrase", "multi_span", "follow_up", "french"):
+    for category in (
+        "fact",
+        "number",
+        "date",
+        "list",
+        "paraphrase",
+        "multi_span",
+        "follow_up",
+        "french",
+    ):
         assert counts[category] >= 3, category
     assert all(len(i.turns) > 1 for i in items if i.category == "follow_up")
     assert all(len(i.evidence) > 1 for i in items if i.category == "multi_span")
@@ -41,7 +50,10 @@ def _write(tmp_path: Path, *lines: str) -> Path:
     return path
 
 
-GOOD = '{"id": "a", "question": "Q?", "answerable": true, "facts": [["46", "forty-six"]], "evidence": ["x"]}'
+GOOD = (
+    '{"id": "a", "question": "Q?", "answerable": true, '
+    '"facts": [["46", "forty-six"]], "evidence": ["x"]}'
+)
 
 
 def test_single_question_and_turns_are_read_alike(tmp_path):
@@ -55,24 +67,46 @@ def test_single_question_and_turns_are_read_alike(tmp_path):
     first, second = load_dataset(path)
     assert (first.question, first.earlier_turns, first.category) == ("Q?", (), "general")
     assert first.facts == (("46", "forty-six"),)
-    assert (second.question, second.earlier_turns, second.answerable) == ("Then?", ("First?",), False)
+    assert (second.question, second.earlier_turns, second.answerable) == (
+        "Then?",
+        ("First?",),
+        False,
+    )
 
 
 @pytest.mark.parametrize(
     ("line", "message"),
     [
         pytest.param("{not json", "line 1: not valid JSON", id="bad-json"),
-        pytest.param('{"question": "Q?", "answerable": false}', "line 1: missing field 'id'", id="no-id"),
-        pytest.param('{"id": "a", "answerable": false}', "exactly one of 'question'", id="no-question"),
-        pytest.param('{"id": "a", "question": "Q?"}', "missing field 'answerable'", id="no-answerable"),
-        pytest.param('{"id": "a", "question": "Q?", "answerable": true, "evidence": ["x"]}',
-                     "needs 'facts'", id="answerable-without-facts"),
-        pytest.param('{"id": "a", "question": "Q?", "answerable": true, "facts": ["x"]}',
-                     "needs 'evidence'", id="answerable-without-evidence"),
-        pytest.param('{"id": "a", "question": "Q?", "answerable": false, "facts": [["x"]]}',
-                     "must have no 'facts'", id="unanswerable-with-facts"),
-        pytest.param('{"id": "a", "question": "Q?", "answerable": false, "answer": "x"}',
-                     "unknown field(s) answer", id="unknown-field"),
+        pytest.param(
+            '{"question": "Q?", "answerable": false}', "line 1: missing field 'id'", id="no-id"
+        ),
+        pytest.param(
+            '{"id": "a", "answerable": false}', "exactly one of 'question'", id="no-question"
+        ),
+        pytest.param(
+            '{"id": "a", "question": "Q?"}', "missing field 'answerable'", id="no-answerable"
+        ),
+        pytest.param(
+            '{"id": "a", "question": "Q?", "answerable": true, "evidence": ["x"]}',
+            "needs 'facts'",
+            id="answerable-without-facts",
+        ),
+        pytest.param(
+            '{"id": "a", "question": "Q?", "answerable": true, "facts": ["x"]}',
+            "needs 'evidence'",
+            id="answerable-without-evidence",
+        ),
+        pytest.param(
+            '{"id": "a", "question": "Q?", "answerable": false, "facts": [["x"]]}',
+            "must have no 'facts'",
+            id="unanswerable-with-facts",
+        ),
+        pytest.param(
+            '{"id": "a", "question": "Q?", "answerable": false, "answer": "x"}',
+            "unknown field(s) answer",
+            id="unknown-field",
+        ),
     ],
 )
 def test_malformed_entries_name_their_line_and_field(tmp_path, line, message):
