@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     upload_dir: Path | None = Field(
         None, description="Where uploaded files are kept; unset = <store_dir>/uploads."
     )
+    example_questions: list[str] = Field(
+        default_factory=list, description="Questions the web chat offers as examples."
+    )
 
     @classmethod
     def settings_customise_sources(

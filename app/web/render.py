@@ -1,0 +1,203 @@
+"""Answers, citations and passages as HTML, with every piece of text escaped.
+
+Document text, questions and answers are data, never markup: each string goes through
+``text()`` before it is placed in HTML, so ``<script>`` or ``onerror=`` in a document shows
+as text and never runs. The browser script (``static/citewise.js``) relies on the ids made
+here: a citation link ``#cw-s-<aid>-<n>`` points at source card ``cw-s-<aid>-<n>`` inside the
+source set ``cw-set-<aid>`` of the answer it belongs to.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from app.answer import Answer, Citation
+from retriever.passage import Passage
+
+MARKER = re.compile(r"\[(\d+)\]")
+CONTEXT_CHARS = 320
+"""Characters of passage shown on each side of a highlighted quote."""
+
+_TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;"})
+
+
+def text(value: object) -> str:
+    """``value`` as HTML text: markup escaped, and template/LaTeX characters made inert."""
+    return html.escape(str(value), quote=True).translate(_TEMPLATE_CHARS)
+
+
+def lines(value: str) -> str:
+    """Escaped text on one HTML line (line breaks as ``<br>``) so Markdown leaves it alone."""
+    return "<br>".join(text(line) for line in value.split("\n"))
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One answered question of a conversation, with the id its HTML is tagged with."""
+
+    aid: str
+    answer: Answer
+
+
+def user_message(question: str) -> str:
+    return f'<div class="cw-question">{lines(question.strip())}</div>'
+
+
+def pending_message() -> str:
+    return '<div class="cw-answer cw-pending"><span class="cw-dots">Searching the documents</span></div>'
+
+
+def _link_markers(answer_text: str, aid: str, numbers: set[int]) -> str:
+    def link(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if n not in numbers:
+            return match.group(0)
+        return (
+            f'<a class="cw-cite" href="#cw-s-{aid}-{n}" data-aid="{aid}" data-n="{n}" '
+            f'title="Show source {n}">[{n}]</a>'
+        )
+
+    return MARKER.sub(link, lines(answer_text.strip()))
+
+
+def answer_message(answer: Answer, aid: str, final: bool = True) -> str:
+    """The chat bubble of an answer: its text with clickable markers and a one-line footnote."""
+    numbers = {c.n for c in answer.citations}
+    body = _link_markers(answer.text, aid, numbers) or "&#8230;"
+    classes = "cw-answer cw-abstain" if answer.abstained else "cw-answer"
+    icon = '<span class="cw-icon" aria-hidden="true">&#8856;</span>' if answer.abstained else ""
+    if not final:
+        meta = "writing&#8230;"
+    elif answer.abstained:
+        meta = "No supported answer &#183; closest passages in Sources"
+    else:
+        count = len(answer.citations)
+        meta = f"{count} source{'s' if count != 1 else ''} &#183; {text(answer.backend)}"
+    if answer.note and final:
+        meta += f" &#183; {text(answer.note)}"
+    return (
+        f'<div class="{classes}" data-aid="{aid}">{icon}<div class="cw-body">{body}</div>'
+        f'<div class="cw-meta">{meta}</div></div>'
+    )
+
+
+def _window(passage_text: str, start: int, end: int) -> tuple[str, str, str]:
+    """The quote with up to ``CONTEXT_CHARS`` around it, cut at word boundaries."""
+    lo = max(0, start - CONTEXT_CHARS)
+    hi = min(len(passage_text), end + CONTEXT_CHARS)
+    if lo > 0:
+        space = passage_text.find(" ", lo)
+        lo = space + 1 if 0 <= space < start else lo
+    if hi < len(passage_text):
+        space = passage_text.rfind(" ", end, hi)
+        hi = space if space > end else hi
+    before = ("… " if lo > 0 else "") + passage_text[lo:start]
+    after = passage_text[end:hi] + (" …" if hi < len(passage_text) else "")
+    return before, passage_text[start:end], after
+
+
+def highlighted(passage: Passage, quote: str | None) -> str:
+    """The passage as HTML with ``quote`` marked; the whole passage when there is no quote."""
+    start = passage.text.find(quote) if quote else -1
+    if start < 0 or not quote:
+        return lines(passage.text.strip())
+    before, middle, after = _window(passage.text, start, start + len(quote))
+    return f"{lines(before)}<mark>{lines(middle)}</mark>{lines(after)}"
+
+
+def _where(passage: Passage) -> str:
+    parts = [text(h) for h in passage.heading_path]
+    where = " &#8250; ".join(parts)
+    if passage.page is not None:
+        where += f"{' &#183; ' if where else ''}page {passage.page}"
+    return where
+
+
+def source_card(passage: Passage, label: str, card_id: str, quote: str | None) -> str:
+    where = _where(passage)
+    return (
+        f'<article class="cw-source" id="{card_id}">'
+        f'<header><span class="cw-badge">{text(label)}</span><div>'
+        f'<div class="cw-title">{text(passage.title)}</div>'
+        f'{f"<div class=cw-where>{where}</div>" if where else ""}'
+        f"</div></header>"
+        f'<p class="cw-passage">{highlighted(passage, quote)}</p>'
+        f'<footer class="cw-doc">{text(passage.doc_id)}</footer></article>'
+    )
+
+
+def _score(value: float | None) -> str:
+    return "&#8212;" if value is None else f"{value:.3f}"
+
+
+def scores_table(passages: Iterable[Passage]) -> str:
+    """Every retrieved passage with its fused, dense and lexical scores."""
+    rows = "".join(
+        f"<tr><td>{i}</td><td><div class=cw-title>{text(p.title)}</div>"
+        f"<div class=cw-where>{_where(p)}</div>"
+        f"<div class=cw-snippet>{text(p.text[:220])}{'…' if len(p.text) > 220 else ''}</div></td>"
+        f"<td>{_score(p.fused_score)}</td><td>{_score(p.dense_score)}</td>"
+        f"<td>{_score(p.lexical_score)}</td></tr>"
+        for i, p in enumerate(passages, 1)
+    )
+    return (
+        '<table class="cw-scores"><thead><tr><th>#</th><th>Passage</th><th>Fused</th>'
+        f"<th>Dense</th><th>Lexical</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _cards(turn: Turn) -> str:
+    answer, aid = turn.answer, turn.aid
+    if answer.citations:
+        return "".join(
+            source_card(c.passage, str(c.n), f"cw-s-{aid}-{c.n}", c.quote)
+            for c in _unique(answer.citations)
+        )
+    if answer.passages:
+        return '<p class="cw-hint">Closest passages found:</p>' + "".join(
+            source_card(p, f"~{i}", f"cw-s-{aid}-p{i}", None)
+            for i, p in enumerate(answer.passages[:3], 1)
+        )
+    return '<p class="cw-hint">No passage of the documents matches this question.</p>'
+
+
+def _unique(citations: list[Citation]) -> list[Citation]:
+    seen: dict[int, Citation] = {}
+    for c in citations:
+        seen.setdefault(c.n, c)
+    return [seen[n] for n in sorted(seen)]
+
+
+def source_set(turn: Turn, active: bool, show_scores: bool) -> str:
+    """The sources of one answer; only the active set is shown, the script switches sets."""
+    answer = turn.answer
+    kind = "cw-set cw-active" if active else "cw-set"
+    if answer.abstained:
+        kind += " cw-set-abstain"
+    scores = ""
+    if show_scores and answer.passages:
+        scores = (
+            f'<details class="cw-all" open><summary>All {len(answer.passages)} retrieved '
+            f"passages with scores</summary>{scores_table(answer.passages)}</details>"
+        )
+    return (
+        f'<section class="{kind}" id="cw-set-{turn.aid}" data-aid="{turn.aid}">'
+        f'<div class="cw-set-head">Sources for <q>{text(answer.question)}</q></div>'
+        f"{_cards(turn)}{scores}</section>"
+    )
+
+
+def sources_panel(turns: list[Turn], show_scores: bool) -> str:
+    """Every answer's sources, the latest one visible."""
+    if not turns:
+        return (
+            '<div class="cw-panel cw-empty"><p>Ask a question: the passages that support the '
+            "answer appear here, with the quoted words highlighted.</p></div>"
+        )
+    sets = "".join(
+        source_set(turn, i == len(turns) - 1, show_scores) for i, turn in enumerate(turns)
+    )
+    return f'<div class="cw-panel">{sets}</div>'
