@@ -13,7 +13,7 @@ from ingest.settings import load_settings
 @click.command()
 @store_option
 @click.option("--host", default=None, help="Address to bind (setting host; default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port to serve on (setting port; default 7860).")
+@click.option("--port", type=int, default=None, help="Port (setting port; default 7860).")
 @click.option(
     "--auth",
     default=None,

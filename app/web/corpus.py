@@ -95,7 +95,9 @@ class Corpus:
     def choices(self) -> list[tuple[str, str]]:
         return [(f"{title} ({doc_id})", doc_id) for title, doc_id, _, _ in self.rows()]
 
-    def add(self, uploads: Sequence[tuple[Path, str]], progress: Progress | None = None) -> list[UploadResult]:
+    def add(
+        self, uploads: Sequence[tuple[Path, str]], progress: Progress | None = None
+    ) -> list[UploadResult]:
         """Store then index ``(temporary path, original name)`` uploads; one result per file."""
         from ingest.sync import sync_paths
 
@@ -112,7 +114,9 @@ class Corpus:
             )
             for f in report.files:
                 original = stored.get(Path(f.path).resolve(), Path(f.path).name)
-                results.append(UploadResult(original, f.status, f.message or "", f.doc_id, f.chunks))
+                results.append(
+                    UploadResult(original, f.status, f.message or "", f.doc_id, f.chunks)
+                )
         return results
 
     def remove(self, doc_id: str) -> bool:

@@ -12,7 +12,7 @@ from ingest.errors import SettingsError
 from ingest.settings import Settings
 
 LOCAL_NAMES = {"localhost", "localhost.localdomain"}
-SYSTEM_FONTS = ("ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif")
+SYSTEM_FONTS = ("ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Arial", "sans-serif")
 MONO_FONTS = ("ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace")
 
 

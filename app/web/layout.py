@@ -61,7 +61,8 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
         return corpus.rows(), gr.update(choices=corpus.choices(), value=None)
 
     def add_files(
-        files: list[str] | None, progress: gr.Progress = gr.Progress()
+        files: list[str] | None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio injects the tracker)
     ) -> tuple[Any, ...]:
         def report(stage: str, done: int, total: int) -> None:
             progress((done, total) if total else None, desc=stage)
@@ -75,7 +76,7 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
         if not doc_id:
             message = '<p class="cw-hint">Choose a document to remove.</p>'
         elif corpus.remove(doc_id):
-            message = f'<ul class="cw-results"><li class="cw-ok"><span class="cw-status">removed</span>{text(doc_id)}</li></ul>'
+            message = results_html([UploadResult(doc_id, "removed")])
         else:
             message = f'<p class="cw-hint">{text(doc_id)} is not in the index.</p>'
         rows, choices = refresh()

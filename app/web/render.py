@@ -47,7 +47,10 @@ def user_message(question: str) -> str:
 
 
 def pending_message() -> str:
-    return '<div class="cw-answer cw-pending"><span class="cw-dots">Searching the documents</span></div>'
+    return (
+        '<div class="cw-answer cw-pending">'
+        '<span class="cw-dots">Searching the documents</span></div>'
+    )
 
 
 def _link_markers(answer_text: str, aid: str, numbers: set[int]) -> str:
@@ -122,7 +125,7 @@ def source_card(passage: Passage, label: str, card_id: str, quote: str | None) -
         f'<article class="cw-source" id="{card_id}">'
         f'<header><span class="cw-badge">{text(label)}</span><div>'
         f'<div class="cw-title">{text(passage.title)}</div>'
-        f'{f"<div class=cw-where>{where}</div>" if where else ""}'
+        f"{f'<div class=cw-where>{where}</div>' if where else ''}"
         f"</div></header>"
         f'<p class="cw-passage">{highlighted(passage, quote)}</p>'
         f'<footer class="cw-doc">{text(passage.doc_id)}</footer></article>'
