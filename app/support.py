@@ -22,19 +22,19 @@ MIN_COVERAGE = 0.6
 MAX_WINDOW = 3
 """Most consecutive passage sentences a quote may span."""
 
-WINDOW_PENALTY = 0.15
+WINDOW_PENALTY = 0.25
 """Coverage a quote must gain per extra sentence, so quotes stay as short as they can."""
 
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
+_STOPWORD_TEXT = """
+    a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
     further had has have having he her here hers herself him himself his how i if in into is it its
     itself just me more most my myself of off on once only or other our ours ourselves out over own
     same she should so some such than that the their theirs them themselves then there these they
     this those through to too under until up very was we were what when where which while who whom
     why will with would you your yours yourself yourselves according based called known one's
-    passage passages answer question document documents text states say says said""".split()
-)
+    passage passages answer question document documents text states say says said"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 NEGATIONS = frozenset({"not", "no", "never", "none", "nor", "cannot", "without"})
 
@@ -154,9 +154,7 @@ def supporting_quote(sentence: str, passage_text: str) -> str | None:
             matched = len(claim.content & window)
             coverage = matched / len(claim.content)
             score = coverage - WINDOW_PENALTY * (size - 1)
-            if matched >= needed and coverage >= MIN_COVERAGE and (
-                best is None or score > best[0]
-            ):
+            if matched >= needed and coverage >= MIN_COVERAGE and (best is None or score > best[0]):
                 best = (score, i, i + size)
     if best is None:
         return None
