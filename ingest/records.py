@@ -22,10 +22,14 @@ class Chunk:
     source: str
     heading_path: tuple[str, ...] = ()
     page: int | None = None
+    doc_hash: str = ""
+    """Content hash of the document version this chunk came from (set when indexed)."""
 
     @property
     def id(self) -> str:
-        return f"{self.doc_id}#{self.index}"
+        """Unique per document version, so a new version's chunks never overwrite the old ones
+        before the new version is committed (see ``ingest.sync``)."""
+        return f"{self.doc_id}#{self.doc_hash[:12]}#{self.index}"
 
 
 @dataclass(frozen=True)
@@ -38,4 +42,4 @@ class DocumentRecord:
     content_hash: str
     chunks: int
     ingested_at: str
-    text: str = field(default="", repr=False)
+    text: str = field(default="", repr=False, compare=False)

@@ -1,0 +1,107 @@
+"""Corpus commands: ``ingest`` (sync files into the index), ``docs`` and ``remove``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from app.commands.options import quiet_option, store_option
+from ingest.errors import CitewiseError
+from ingest.settings import load_settings
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_option
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Drop the whole index and rebuild it from PATHS (needed after changing the "
+    "embedding model or chunking settings).",
+)
+@quiet_option
+def ingest(paths: tuple[Path, ...], store_dir: Path | None, rebuild: bool, quiet: bool) -> None:
+    """Index files and folders so questions can be asked about them.
+
+    Re-running syncs: unchanged files are skipped (no model is even loaded), changed files
+    are re-indexed, and files gone from an ingested folder are removed from the index.
+    Formats: .txt .md .html .htm .pdf .docx; other files are skipped. A file that cannot be
+    read is reported and the others are still ingested; the exit code is then 1.
+
+    \b
+    Examples:
+      citewise ingest corpus/
+      citewise ingest notes/ report.pdf --store /data/index
+      citewise ingest corpus/ --rebuild      # after changing the model or chunk size
+
+    \b
+    Settings (env CITEWISE_<NAME> or citewise.toml): store_dir, chroma_url (use a Chroma
+    server instead of the local folder), collection, embedding_model, embedding_batch_size,
+    chunk_size, chunk_overlap, max_file_mb. See 'citewise settings'.
+    """
+    from ingest.progress import TerminalProgress
+    from ingest.sync import sync_paths
+
+    settings = load_settings(store_dir=store_dir)
+    bars = TerminalProgress(enabled=False if quiet else None)
+    try:
+        report = sync_paths(list(paths), settings, rebuild=rebuild, progress=bars)
+    finally:
+        bars.close()
+    for result in report.files:
+        if result.status == "failed":
+            click.echo(f"{result.path}: {result.message}", err=True)
+        elif result.status == "skipped":
+            click.echo(f"{result.path}: skipped ({result.message})")
+        elif result.status in ("added", "updated"):
+            click.echo(f"{result.status} {result.doc_id} ({result.chunks} chunks)")
+        elif result.status == "removed":
+            click.echo(f"removed {result.doc_id}")
+    click.echo(report.summary())
+    if report.failed:
+        raise SystemExit(1)
+
+
+@click.command()
+@store_option
+def docs(store_dir: Path | None) -> None:
+    """List the indexed documents: id, title, chunks and when each was ingested.
+
+    \b
+    Example:
+      citewise docs --store /data/index
+    """
+    from ingest.store import ChunkStore
+
+    records = ChunkStore.open(load_settings(store_dir=store_dir)).documents()
+    if not records:
+        click.echo("The index is empty. Add documents with: citewise ingest PATH...")
+        return
+    rows = [("ID", "TITLE", "CHUNKS", "INGESTED")] + [
+        (r.doc_id, r.title, str(r.chunks), r.ingested_at) for r in records
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths)]
+        click.echo("  ".join([*cells, row[3]]))
+
+
+@click.command()
+@click.argument("doc_id")
+@store_option
+def remove(doc_id: str, store_dir: Path | None) -> None:
+    """Remove the document DOC_ID (as listed by 'citewise docs') from the index.
+
+    \b
+    Example:
+      citewise remove reports/2023.pdf
+    """
+    from ingest.store import ChunkStore
+
+    if not ChunkStore.open(load_settings(store_dir=store_dir)).remove(doc_id):
+        raise CitewiseError(
+            f"No document with id {doc_id!r} in the index",
+            "run 'citewise docs' to see the ids",
+        )
+    click.echo(f"removed {doc_id}")

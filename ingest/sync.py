@@ -1,0 +1,324 @@
+"""Incremental, crash-safe ingestion: make the index match the given files exactly.
+
+Each document is written in an order that survives a kill at any instant:
+
+1. add the new version's chunks (their ids carry the new content hash, so nothing is overwritten);
+2. upsert the document record with the new hash: the commit point;
+3. delete the document's chunks that are not part of the committed version.
+
+Removal deletes the record first, then the chunks. Every run starts with
+:meth:`ChunkStore.repair`, which deletes chunks not matching a committed record and flags
+records whose chunk count is off, so whatever a crash left behind is put right.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ingest.errors import DocumentError
+from ingest.records import Chunk, DocumentRecord
+from ingest.store import ChunkStore, crash_point
+
+if TYPE_CHECKING:
+    from ingest.embedder import Embedder
+    from ingest.settings import Settings
+
+Progress = Callable[[str, int, int], None]
+EMBED_GROUP_CHUNKS = 512
+"""Chunks of several documents are embedded together: bigger length-sorted batches."""
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    doc_id: str | None
+    status: str
+    """added, updated, unchanged, removed, failed or skipped."""
+    message: str = ""
+    chunks: int = 0
+
+
+@dataclass
+class SyncReport:
+    files: list[FileResult] = field(default_factory=list)
+
+    def _count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def added(self) -> int:
+        return self._count("added")
+
+    @property
+    def updated(self) -> int:
+        return self._count("updated")
+
+    @property
+    def unchanged(self) -> int:
+        return self._count("unchanged")
+
+    @property
+    def removed(self) -> int:
+        return self._count("removed")
+
+    @property
+    def skipped(self) -> int:
+        return self._count("skipped")
+
+    @property
+    def failed(self) -> list[tuple[str, str]]:
+        return [(f.path, f.message) for f in self.files if f.status == "failed"]
+
+    @property
+    def chunks(self) -> int:
+        """Chunks written by this run (added or updated documents)."""
+        return sum(f.chunks for f in self.files if f.status in ("added", "updated"))
+
+    def summary(self) -> str:
+        return (
+            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"removed {self.removed}, failed {len(self.failed)}, skipped {self.skipped}; "
+            f"{self.chunks} chunks written"
+        )
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    path: Path
+    doc_id: str
+
+
+@dataclass
+class _Pending:
+    candidate: _Candidate
+    record: DocumentRecord
+    chunks: list[Chunk]
+    status: str
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What is embedded: the chunk with its title and heading path as context."""
+    headings = [h for h in chunk.heading_path if h and h != chunk.title]
+    parts = [chunk.title, " > ".join(headings), chunk.text]
+    return "\n".join(p for p in parts if p)
+
+
+def _walk(folder: Path, exclude: Path | None) -> Iterator[Path]:
+    """Files under ``folder`` in a stable order, skipping hidden files and folders and the
+    ``exclude`` folder (the index itself, when it lives inside the folder being ingested)."""
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if exclude is not None and path.resolve().is_relative_to(exclude):
+            continue
+        if path.is_file():
+            yield path
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+class _Sync:
+    def __init__(
+        self, settings: Settings, store: ChunkStore, progress: Progress | None
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.progress = progress
+        self.report = SyncReport()
+        self.records = {r.doc_id: r for r in store.documents()}
+        self.damaged: set[str] = set()
+        self.claimed: dict[str, Path] = {}
+        self.pending: list[_Pending] = []
+        self._embedder: Embedder | None = None
+
+    def _tell(self, stage: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(stage, done, total)
+
+    def _fail(self, path: Path | str, doc_id: str | None, message: str) -> None:
+        self.report.files.append(FileResult(str(path), doc_id, "failed", message))
+
+    def candidates(self, paths: list[Path]) -> tuple[list[_Candidate], list[Path]]:
+        """The files to sync and the folders whose vanished files are to be pruned."""
+        from ingest.loaders import is_supported
+
+        found: list[_Candidate] = []
+        folders: list[Path] = []
+        for given in paths:
+            if given.is_dir():
+                root = given.resolve()
+                folders.append(root)
+                index = None if self.settings.chroma_url else self.settings.store_dir.resolve()
+                if index is not None and root.is_relative_to(index):
+                    index = None
+                files = [(p, p.relative_to(given).as_posix()) for p in _walk(given, index)]
+            elif given.is_file():
+                files = [(given, given.name)]
+            else:
+                self._fail(given, None, "no such file or folder")
+                continue
+            for path, doc_id in files:
+                if not is_supported(path):
+                    suffix = path.suffix or "(none)"
+                    self.report.files.append(
+                        FileResult(
+                            str(path), doc_id, "skipped", f"unsupported extension {suffix}"
+                        )
+                    )
+                    continue
+                first = self.claimed.setdefault(doc_id, path)
+                if first != path:
+                    self._fail(path, doc_id, f"document id {doc_id!r} is already used by {first}")
+                    continue
+                found.append(_Candidate(path, doc_id))
+        return found, folders
+
+    def visit(self, candidate: _Candidate) -> None:
+        """Skips an unchanged file, or parses and chunks it for the next embedding group."""
+        from ingest.chunker import chunk_document
+        from ingest.loaders import load_document
+
+        path, doc_id = candidate.path, candidate.doc_id
+        try:
+            size = path.stat().st_size
+            limit = self.settings.max_file_mb * 1_000_000
+            if size > limit:
+                raise DocumentError(
+                    f"file is {_megabytes(size)}, over the {self.settings.max_file_mb:g} MB limit "
+                    "(setting max_file_mb, env CITEWISE_MAX_FILE_MB)"
+                )
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise DocumentError(f"cannot read file: {exc.strerror or exc}") from None
+            digest = content_hash(data)
+            source = str(path.resolve())
+            old = self.records.get(doc_id)
+            if (
+                old is not None
+                and old.content_hash == digest
+                and old.source == source
+                and doc_id not in self.damaged
+            ):
+                self.report.files.append(
+                    FileResult(str(path), doc_id, "unchanged", chunks=old.chunks)
+                )
+                return
+            parsed = load_document(path, data)
+            chunks = chunk_document(
+                parsed, doc_id, source, self.settings.chunk_size, self.settings.chunk_overlap
+            )
+            if not chunks:
+                raise DocumentError("no text to index")
+        except DocumentError as exc:
+            self._fail(path, doc_id, str(exc))
+            return
+        record = DocumentRecord(
+            doc_id=doc_id,
+            title=parsed.title,
+            source=source,
+            content_hash=digest,
+            chunks=len(chunks),
+            ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            text=parsed.text,
+        )
+        chunks = [replace(c, doc_hash=digest) for c in chunks]
+        status = "added" if old is None else "updated"
+        self.pending.append(_Pending(candidate, record, chunks, status))
+        if sum(len(p.chunks) for p in self.pending) >= EMBED_GROUP_CHUNKS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Embeds the pending documents together, then writes each in crash-safe order."""
+        if not self.pending:
+            return
+        from ingest.embedder import get_embedder
+
+        if self._embedder is None:
+            self._embedder = get_embedder(self.settings)
+        chunks = [c for p in self.pending for c in p.chunks]
+
+        def embedded(done: int, total: int) -> None:
+            self._tell("embed", done, total)
+            crash_point("mid_embed")
+
+        vectors = self._embedder.embed_documents([embedding_text(c) for c in chunks], embedded)
+        offset = 0
+        for item in self.pending:
+            part = vectors[offset : offset + len(item.chunks)]
+            offset += len(item.chunks)
+            self.store.add_chunks(item.chunks, part)
+            crash_point("after_add")
+            self.store.commit(item.record)
+            crash_point("after_commit")
+            if item.status == "updated" or item.candidate.doc_id in self.damaged:
+                self.store.delete_stale(item.candidate.doc_id, [c.id for c in item.chunks])
+            self.records[item.record.doc_id] = item.record
+            self.report.files.append(
+                FileResult(
+                    str(item.candidate.path),
+                    item.record.doc_id,
+                    item.status,
+                    chunks=len(item.chunks),
+                )
+            )
+        self.pending = []
+
+    def prune(self, folders: list[Path]) -> None:
+        """Removes records of files that were under a synced folder and are gone."""
+        for record in list(self.records.values()):
+            source = Path(record.source)
+            if record.doc_id in self.claimed or source.exists():
+                continue
+            if any(source.is_relative_to(folder) for folder in folders):
+                self.store.remove(record.doc_id)
+                del self.records[record.doc_id]
+                self.report.files.append(
+                    FileResult(record.source, record.doc_id, "removed", chunks=record.chunks)
+                )
+
+
+def sync_paths(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    store: ChunkStore | None = None,
+    rebuild: bool = False,
+    prune: bool = True,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Brings the index in line with ``paths`` (files and folders) and reports per file.
+
+    Unchanged files (same content hash) are neither parsed nor embedded. Files that cannot
+    be ingested are reported and the run carries on. With ``prune``, documents that came from
+    a given folder and whose file is gone are removed. Raises IndexSettingsMismatch when the
+    index was built with another model or chunking, unless ``rebuild``.
+    """
+    store = store or ChunkStore.open(settings)
+    if rebuild:
+        store.reset()
+    else:
+        store.check_settings()
+    damaged = store.repair()
+    run = _Sync(settings, store, progress)
+    run.damaged = damaged
+    found, folders = run.candidates([Path(p) for p in paths])
+    for done, candidate in enumerate(found, 1):
+        run.visit(candidate)
+        run._tell("files", done, len(found))
+    run.flush()
+    if prune:
+        run.prune(folders)
+    return run.report

@@ -1,0 +1,97 @@
+"""Shared fixtures: settings pointing at temporary folders, a ready INSIS index, a Chroma server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+CHROMA = Path(sys.executable).with_name("chroma")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No CITEWISE_* variable of the developer leaks into a test."""
+    for name in list(os.environ):
+        if name.startswith("CITEWISE_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Default settings with the index in a fresh temporary folder."""
+    return load_settings(store_dir=tmp_path / "store")
+
+
+@pytest.fixture(scope="session")
+def insis_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of corpus/ built once per test session. Copy it before writing to it."""
+    from ingest.sync import sync_paths
+
+    store_dir = tmp_path_factory.mktemp("insis") / "store"
+    report = sync_paths([CORPUS], Settings(store_dir=store_dir))
+    assert not report.failed and report.added >= 1, report.summary()
+    return store_dir
+
+
+@pytest.fixture
+def insis_settings(insis_store_dir: Path) -> Settings:
+    """Settings reading the shared INSIS index (read-only: do not ingest into it)."""
+    return load_settings(store_dir=insis_store_dir)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[str]:
+    """A real ``chroma run`` server on loopback with its data in tmp_path; yields its URL."""
+    if not CHROMA.exists() and shutil.which("chroma") is None:
+        pytest.fail(f"chroma executable not found next to {sys.executable}")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (tmp_path / "chroma.log").open("wb")
+    server = subprocess.Popen(
+        [
+            str(CHROMA if CHROMA.exists() else "chroma"),
+            *("run", "--path", str(tmp_path / "chroma")),
+            *("--host", "127.0.0.1", "--port", str(port)),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    output = (tmp_path / "chroma.log").read_text()
+                    pytest.fail(f"chroma server did not start: {output}")
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()

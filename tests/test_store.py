@@ -1,0 +1,180 @@
+"""ChunkStore and Embedder on a real embedded Chroma and the real packaged model."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from ingest.embedder import Embedder, get_embedder
+from ingest.errors import EmbeddingModelError, IndexSettingsMismatch
+from ingest.records import Chunk, DocumentRecord
+from ingest.settings import Settings, load_settings
+from ingest.store import ChunkStore
+
+TEXT = "Cats purr when content. Rockets burn liquid hydrogen. Bread rises with yeast."
+
+
+def _chunks(doc_id: str, digest: str, spans: list[tuple[int, int]]) -> list[Chunk]:
+    return [
+        Chunk(
+            doc_id=doc_id,
+            index=i,
+            text=TEXT[start:end],
+            start=start,
+            end=end,
+            title="Mixed facts",
+            source=f"/data/{doc_id}",
+            heading_path=("Facts", "Odd > one") if i else (),
+            page=3 if i == 2 else None,
+            doc_hash=digest,
+        )
+        for i, (start, end) in enumerate(spans)
+    ]
+
+
+SPANS = [(0, 23), (24, 53), (54, 77)]
+
+
+def _record(doc_id: str, digest: str, chunks: int) -> DocumentRecord:
+    return DocumentRecord(doc_id, "Mixed facts", f"/data/{doc_id}", digest, chunks, "2024", TEXT)
+
+
+def _write(store: ChunkStore, embedder: Embedder, doc_id: str, digest: str) -> list[Chunk]:
+    chunks = _chunks(doc_id, digest, SPANS)
+    store.add_chunks(chunks, embedder.embed_documents([c.text for c in chunks]))
+    store.commit(_record(doc_id, digest, len(chunks)))
+    return chunks
+
+
+@pytest.fixture
+def store(settings: Settings) -> ChunkStore:
+    return ChunkStore.open(settings)
+
+
+@pytest.fixture
+def embedder(settings: Settings) -> Embedder:
+    return get_embedder(settings)
+
+
+def test_chunks_and_records_round_trip_exactly(store: ChunkStore, embedder: Embedder) -> None:
+    chunks = _write(store, embedder, "facts.txt", "a" * 64)
+
+    assert store.chunks_of("facts.txt") == chunks
+    assert store.all_chunks() == chunks
+    assert [c.id for c in chunks] == [f"facts.txt#{'a' * 12}#{i}" for i in range(3)]
+    assert store.documents() == [_record("facts.txt", "a" * 64, 3)]
+    assert store.document("facts.txt").text == TEXT  # type: ignore[union-attr]
+    assert store.document("missing") is None
+
+
+def test_query_ranks_by_cosine_similarity_and_filters_by_document(
+    store: ChunkStore, embedder: Embedder
+) -> None:
+    _write(store, embedder, "one.txt", "a" * 64)
+    _write(store, embedder, "two.txt", "b" * 64)
+    rocket = embedder.embed_query("Rockets burn liquid hydrogen.")
+
+    hits = store.query(rocket, 2)
+    assert [c.text for c, _ in hits] == ["Rockets burn liquid hydrogen."] * 2
+    assert hits[0][1] == pytest.approx(1.0, abs=1e-4)
+    only_two = store.query(rocket, 10, doc_ids=["two.txt"])
+    assert {c.doc_id for c, _ in only_two} == {"two.txt"} and len(only_two) == 3
+    assert store.query(rocket, 5, doc_ids=[]) == []
+
+
+def test_repair_deletes_uncommitted_chunks_and_flags_short_documents(
+    store: ChunkStore, embedder: Embedder
+) -> None:
+    committed = _write(store, embedder, "kept.txt", "a" * 64)
+    newer = _chunks("kept.txt", "c" * 64, SPANS)
+    orphan = _chunks("never-committed.txt", "d" * 64, SPANS)
+    vectors = embedder.embed_documents([c.text for c in newer])
+    store.add_chunks(newer, vectors)
+    store.add_chunks(orphan, vectors)
+    store.commit(_record("short.txt", "e" * 64, 3))
+    store.add_chunks(_chunks("short.txt", "e" * 64, SPANS[:2]), vectors[:2])
+
+    assert store.repair() == {"short.txt"}
+    assert {c.id for c in store.all_chunks()} == {c.id for c in committed} | {
+        f"short.txt#{'e' * 12}#{i}" for i in range(2)
+    }
+
+
+def test_remove_deletes_record_and_chunks(store: ChunkStore, embedder: Embedder) -> None:
+    _write(store, embedder, "gone.txt", "a" * 64)
+    kept = _write(store, embedder, "kept.txt", "b" * 64)
+
+    assert store.remove("gone.txt") is True
+    assert store.remove("gone.txt") is False
+    assert [r.doc_id for r in store.documents()] == ["kept.txt"]
+    assert store.all_chunks() == kept
+
+
+def test_revision_changes_only_when_documents_change(
+    store: ChunkStore, embedder: Embedder
+) -> None:
+    empty = store.revision()
+    _write(store, embedder, "a.txt", "a" * 64)
+    one = store.revision()
+    assert one != empty and store.revision() == one
+    store.remove("a.txt")
+    assert store.revision() != one
+
+
+def test_other_model_or_chunking_on_a_built_index_is_refused(
+    settings: Settings, embedder: Embedder
+) -> None:
+    _write(ChunkStore.open(settings), embedder, "a.txt", "a" * 64)
+    other = load_settings(store_dir=settings.store_dir, chunk_size=800)
+
+    with pytest.raises(IndexSettingsMismatch) as caught:
+        ChunkStore.open(other).check_settings()
+    assert "chunk_size was 1200, now 800" in str(caught.value)
+    assert "--rebuild" in str(caught.value)
+
+    rebuilt = ChunkStore.open(other)
+    rebuilt.reset()
+    rebuilt.check_settings()
+    assert rebuilt.documents() == [] and rebuilt.count() == 0
+    assert rebuilt.built_with()["chunk_size"] == 800
+
+
+def test_empty_index_takes_new_settings_without_rebuild(settings: Settings) -> None:
+    ChunkStore.open(settings)
+    other = load_settings(store_dir=settings.store_dir, embedding_model="some/other-model")
+    store = ChunkStore.open(other)
+    store.check_settings()
+    assert store.built_with()["embedding_model"] == "some/other-model"
+
+
+def test_embeddings_are_normalised_in_input_order_with_duplicates_embedded_once(
+    embedder: Embedder,
+) -> None:
+    texts = ["short", "a much longer sentence about rockets and fuel", "short"]
+    seen: list[tuple[int, int]] = []
+    vectors = embedder.embed_documents(texts, lambda done, total: seen.append((done, total)))
+
+    assert len(vectors) == 3 and vectors[0] == vectors[2]
+    assert sum(x * x for x in vectors[1]) == pytest.approx(1.0, abs=1e-5)
+    assert vectors[0] == pytest.approx(embedder.embed_query("short"), abs=1e-5)
+    assert seen == [(2, 2)]
+
+
+def test_embedder_is_shared_per_model_name(settings: Settings) -> None:
+    same = load_settings(store_dir=settings.store_dir)
+    assert get_embedder(settings) is get_embedder(same)
+    assert get_embedder(settings).name == "all-MiniLM-L6-v2"
+
+
+def test_missing_embedding_model_is_a_clear_error(tmp_path: Path) -> None:
+    embedder = Embedder(str(tmp_path / "no-such-model"))
+    with pytest.raises(EmbeddingModelError, match="Cannot load embedding model"):
+        embedder.embed_query("hello")
+
+
+def test_heading_paths_containing_the_separator_round_trip(store: ChunkStore, embedder: Embedder) -> None:
+    chunk = replace(_chunks("p.txt", "f" * 64, SPANS)[2], heading_path=("A > B", "C"))
+    store.add_chunks([chunk], embedder.embed_documents([chunk.text]))
+    assert store.all_chunks() == [chunk]
