@@ -1,0 +1,97 @@
+"""Deciding whether the retrieved passages answer the question at all.
+
+The answerability score is a logistic combination of signals read from the extractive
+analysis: how much of the question (weighted towards its rare words, names and numbers) the
+best sentence and its context cover, how much of it occurs nowhere in the retrieved passages,
+whether a span of the expected type was found, and the dense similarity of the best passage.
+Weights and threshold are fitted by ``python -m evals.calibrate`` on labelled questions and
+stored in ``app/calibration.toml``; the ``abstain_threshold`` setting overrides the threshold.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from app.extractive import Analysis
+from app.extractive.scoring import answer_spans, context_stems
+from app.extractive.terms import content_stems
+from ingest.errors import SettingsError
+from ingest.settings import Settings
+
+CALIBRATION_FILE = Path(__file__).with_name("calibration.toml")
+FEATURES = ("coverage", "own", "absent", "names_missing", "type_missing", "dense")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Feature weights, bias and the abstention threshold fitted on labelled questions."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            return cls(
+                weights={name: float(data["weights"][name]) for name in FEATURES},
+                bias=float(data["bias"]),
+                threshold=float(data["threshold"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SettingsError(
+                f"Cannot read the abstention calibration {path}: {exc}",
+                "re-create it with 'python -m evals.calibrate --write'",
+            ) from None
+
+
+@lru_cache(maxsize=4)
+def default_calibration() -> Calibration:
+    return Calibration.load()
+
+
+def features(analysis: Analysis) -> dict[str, float]:
+    """The signals the answerability score is made of, each between 0 and 1."""
+    if not analysis.scored:
+        return {"coverage": 0.0, "own": 0.0, "absent": 1.0, "names_missing": 1.0,
+                "type_missing": 1.0, "dense": 0.0}  # fmt: skip
+    best = analysis.scored[0]
+    weights = analysis.weights
+    anywhere: set[str] = set()
+    for unit in analysis.units:
+        anywhere |= unit.stems
+    for passage in analysis.passages:
+        anywhere |= set(content_stems(" ".join(passage.heading_path)))
+    around = best.unit.stems | context_stems(best.unit)
+    names = analysis.frame.names
+    chosen = analysis.chosen
+    typed = any(answer_spans(analysis.frame, unit.text) for unit in chosen)
+    dense = max((p.dense_score or 0.0 for p in analysis.passages), default=0.0)
+    return {
+        "coverage": min(1.0, best.overlap),
+        "own": min(1.0, best.own),
+        "absent": 1.0 - weights.share(anywhere),
+        "names_missing": len(names - around) / len(names) if names else 0.0,
+        "type_missing": 1.0 if analysis.frame.factual and not typed else 0.0,
+        "dense": max(0.0, dense),
+    }
+
+
+def answerability(analysis: Analysis, calibration: Calibration | None = None) -> float:
+    """Probability-like score (0..1) that the passages answer the question."""
+    calibration = calibration or default_calibration()
+    values = features(analysis)
+    z = calibration.bias + sum(calibration.weights[k] * values[k] for k in FEATURES)
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def threshold(settings: Settings, calibration: Calibration | None = None) -> float:
+    """The threshold in force: the setting if given, else the calibrated one."""
+    if settings.abstain_threshold is not None:
+        return settings.abstain_threshold
+    return (calibration or default_calibration()).threshold

@@ -1,0 +1,100 @@
+"""The ``ask`` command: one question, its cited answer and the sources it quotes."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import click
+
+from app.answer import Answer
+from app.commands.options import store_option
+from app.errors import HistoryError
+from ingest.settings import load_settings
+
+QUOTE_WIDTH = 96
+
+
+@click.command()
+@click.argument("question")
+@click.option(
+    "--history",
+    "history_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help='JSON file: a list of {"role": "user"|"assistant", "content": "..."} messages '
+    "said before QUESTION, so a follow-up such as \"Where is it?\" can be resolved.",
+)
+@click.option("--backend", help="Answer backend: extractive (default) or llm (setting backend).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@store_option
+@click.option("--top-k", type=click.IntRange(1, 50), help="Passages to answer from (setting top_k).")
+def ask(
+    question: str,
+    history_file: Path | None,
+    backend: str | None,
+    as_json: bool,
+    store_dir: Path | None,
+    top_k: int | None,
+) -> None:
+    """Answer QUESTION from the indexed documents, citing the passages it quotes.
+
+    When the documents do not hold the answer, it says so in one fixed sentence and shows
+    the closest passages instead.
+
+    \b
+    Examples:
+      citewise ask "When was ElyT-MaX created?"
+      citewise ask "Which university is it run with?" --history chat.json
+      citewise ask "How many IRP does the INSIS have?" --json
+      citewise ask "..." --backend llm   # needs llm_base_url / llm_model settings
+    """
+    from app.engine import AnswerEngine
+
+    history = read_history(history_file) if history_file else []
+    settings = load_settings(store_dir=store_dir, top_k=top_k)
+    answer = AnswerEngine.from_settings(settings).answer(question, history, backend=backend)
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        click.echo(render(answer))
+
+
+def read_history(path: Path) -> list[dict[str, str]]:
+    """The messages of a history file, or a HistoryError naming the file and the problem."""
+    from app.followup import validate_history
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise HistoryError(f"Cannot read history file {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise HistoryError(f"History file {path} is not valid JSON: {exc}") from None
+    try:
+        return validate_history(data)
+    except HistoryError as exc:
+        raise HistoryError(f"History file {path}: {exc.message}", exc.hint) from None
+
+
+def render(answer: Answer) -> str:
+    """The answer for a terminal: text, short answer, note, then the numbered sources."""
+    lines = [answer.text]
+    if answer.short_answer:
+        lines += ["", f"Short answer: {answer.short_answer}"]
+    if answer.note:
+        lines += ["", f"Note: {answer.note}"]
+    if answer.citations:
+        lines += ["", "Sources:"]
+    for citation in answer.citations:
+        passage = citation.passage
+        where = [passage.title or passage.doc_id]
+        headings = [h for h in passage.heading_path if h != passage.title]
+        if headings:
+            where.append(" > ".join(headings))
+        if passage.page is not None:
+            where.append(f"page {passage.page}")
+        lines.append(f"[{citation.n}] " + " — ".join(where))
+        quote = " ".join(citation.quote.split())
+        lines += textwrap.wrap(f"“{quote}”", QUOTE_WIDTH, initial_indent="    ",
+                               subsequent_indent="    ")  # fmt: skip
+    return "\n".join(lines)

@@ -1,0 +1,20 @@
+"""Errors of the answering layer that users see as they are (the CLI prints them, no traceback)."""
+
+from __future__ import annotations
+
+from app.llm.errors import LLMUnavailable
+from ingest.errors import CitewiseError, StoreError
+
+__all__ = ["BackendError", "EmptyIndexError", "HistoryError", "LLMUnavailable"]
+
+
+class BackendError(CitewiseError):
+    """An answer backend was asked for that does not exist or is not configured."""
+
+
+class HistoryError(CitewiseError):
+    """A chat history is not a list of ``{"role", "content"}`` messages."""
+
+
+class EmptyIndexError(StoreError):
+    """The index holds no document, so there is nothing to answer from."""
