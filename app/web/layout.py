@@ -96,6 +96,7 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
                     with gr.Column(scale=3, min_width=420):
                         chatbot = gr.Chatbot(
                             label="Conversation",
+                            show_label=False,
                             elem_id="cw-chat",
                             height=560,
                             latex_delimiters=[],
@@ -143,7 +144,7 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
             with gr.Tab("Corpus", id="corpus"):
                 documents = gr.Dataframe(
                     headers=DOC_COLUMNS,
-                    value=corpus.rows,
+                    value=corpus.rows(),
                     interactive=False,
                     label="Indexed documents",
                     wrap=True,
@@ -152,7 +153,6 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
                     with gr.Column():
                         files = gr.File(
                             file_count="multiple",
-                            file_types=list(extensions),
                             type="filepath",
                             label=f"Add or replace documents ({', '.join(extensions)}; "
                             f"up to {settings.max_file_mb:g} MB each)",
@@ -161,7 +161,10 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
                         added = gr.HTML(js_on_load=None)
                     with gr.Column():
                         doc_pick = gr.Dropdown(
-                            choices=corpus.choices(), label="Document to remove", value=None
+                            choices=corpus.choices(),
+                            label="Document to remove",
+                            value=None,
+                            allow_custom_value=True,
                         )
                         remove = gr.Button("Remove from index", variant="stop")
                         removed = gr.HTML(js_on_load=None)

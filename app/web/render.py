@@ -18,6 +18,7 @@ from app.answer import Answer, Citation
 from retriever.passage import Passage
 
 MARKER = re.compile(r"\[(\d+)\]")
+HEADING_LINE = re.compile(r"^#{1,6}\s+(.*)$")
 CONTEXT_CHARS = 320
 """Characters of passage shown on each side of a highlighted quote."""
 
@@ -32,6 +33,15 @@ def text(value: object) -> str:
 def lines(value: str) -> str:
     """Escaped text on one HTML line (line breaks as ``<br>``) so Markdown leaves it alone."""
     return "<br>".join(text(line) for line in value.split("\n"))
+
+
+def passage_lines(value: str) -> str:
+    """Like ``lines``, with Markdown heading lines of a passage shown as bold headings."""
+    shown = []
+    for line in value.split("\n"):
+        heading = HEADING_LINE.match(line)
+        shown.append(f"<strong>{text(heading.group(1))}</strong>" if heading else text(line))
+    return "<br>".join(shown)
 
 
 @dataclass(frozen=True)
@@ -106,13 +116,17 @@ def highlighted(passage: Passage, quote: str | None) -> str:
     """The passage as HTML with ``quote`` marked; the whole passage when there is no quote."""
     start = passage.text.find(quote) if quote else -1
     if start < 0 or not quote:
-        return lines(passage.text.strip())
+        return passage_lines(passage.text.strip())
     before, middle, after = _window(passage.text, start, start + len(quote))
-    return f"{lines(before)}<mark>{lines(middle)}</mark>{lines(after)}"
+    return f"{passage_lines(before)}<mark>{lines(middle)}</mark>{passage_lines(after)}"
 
 
 def _where(passage: Passage) -> str:
-    parts = [text(h) for h in passage.heading_path]
+    """Heading path (without a leading heading that repeats the title) and page."""
+    headings = list(passage.heading_path)
+    if headings and headings[0].strip() == passage.title.strip():
+        headings = headings[1:]
+    parts = [text(h) for h in headings]
     where = " &#8250; ".join(parts)
     if passage.page is not None:
         where += f"{' &#183; ' if where else ''}page {passage.page}"
