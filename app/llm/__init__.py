@@ -1,4 +1,4 @@
-"""Optional LLM answer backend: any LangChain chat model, with its answers checked against the passages."""
+"""Optional LLM answer backend: any LangChain chat model, its answers checked against passages."""
 
 from app.llm.answerer import LLMAnswerer
 from app.llm.check import check_answer

@@ -19,6 +19,9 @@ from retriever.passage import Passage
 
 BACKEND = "llm"
 
+UNSUPPORTED = "The LLM's answer was not supported by the passages; showing the extractive answer."
+EMPTY = "The LLM returned an empty answer; showing the extractive answer."
+
 Fallback = Callable[[str], Answer]
 """Given why the LLM's answer cannot be shown, the extractive answer to show instead."""
 
@@ -130,9 +133,7 @@ class LLMAnswerer:
             )
             return
         if not checked.text:
-            reason = "The LLM's answer was not supported by the passages; showing the extractive answer."
-            if not raw.strip():
-                reason = "The LLM returned an empty answer; showing the extractive answer."
+            reason = UNSUPPORTED if raw.strip() else EMPTY
             yield _with_note(fallback(reason), reason)
             return
         yield dataclasses.replace(

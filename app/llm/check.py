@@ -3,8 +3,9 @@
 Each sentence keeps only the citations whose passage supports it (``app.support``); a sentence
 with no supporting citation is re-cited to the best-ranked passage that supports it, and a
 sentence no passage supports is dropped (counted, so the answer's note can say so). Citation
-numbers out of range are removed, and the survivors are renumbered 1..m in order of appearance,
-so every marker resolves and every listed source is cited.
+numbers out of range are removed, a sentence repeated word for word is kept once (small models
+loop), and the survivors are renumbered 1..m in order of appearance, so every marker resolves
+and every listed source is cited.
 
 The fixed abstention sentence makes the answer an abstention unless other sentences survive
 the check, in which case it is dropped as a non-claim.
@@ -99,10 +100,14 @@ def check_answer(raw: str, passages: Sequence[Passage]) -> CheckedAnswer:
     quotes: dict[int, str] = {}
     lines: dict[int, list[str]] = {}
     abstains = False
+    seen: set[str] = set()
     for sentence in sentences:
         if is_abstention(sentence.claim):
             abstains = True
             continue
+        if sentence.claim in seen:
+            continue
+        seen.add(sentence.claim)
         in_range = list(dict.fromkeys(n for n in sentence.cited if 1 <= n <= len(passages)))
         result.out_of_range += len(set(sentence.cited) - set(in_range))
         support = _supported(sentence.claim, in_range, passages)
@@ -127,9 +132,7 @@ def check_answer(raw: str, passages: Sequence[Passage]) -> CheckedAnswer:
     return result
 
 
-def _supported(
-    claim: str, cited: list[int], passages: Sequence[Passage]
-) -> list[tuple[int, str]]:
+def _supported(claim: str, cited: list[int], passages: Sequence[Passage]) -> list[tuple[int, str]]:
     found = []
     for n in cited:
         quote = supporting_quote(claim, passages[n - 1].text)

@@ -74,4 +74,3 @@ def _counting(
             raise unavailable(settings, exc) from None
 
     return count
-
