@@ -95,8 +95,8 @@ def category_plot(by_category: Mapping[str, Mapping[str, float | None]]) -> byte
     ax.set_xticks([c + 0.4 - width / 2 for c in range(len(categories))], labels, fontsize=8)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("share")
-    ax.legend(fontsize=7, loc="lower left", ncol=len(names))
-    ax.set_title("Metrics by question category")
+    ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(names))
+    ax.set_title("Metrics by question category (questions)", pad=24)
     return _png(fig)
 
 

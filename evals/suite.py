@@ -73,11 +73,12 @@ def dataset_index(options: EvalOptions, base: Settings) -> Iterator[Settings]:
         yield settings
 
 
-def run_eval(options: EvalOptions, progress: ProgressFactory = lambda _: None) -> dict[str, Any]:
+def run_eval(options: EvalOptions, progress: ProgressFactory | None = None) -> dict[str, Any]:
     """Run the dataset (and SQuAD when asked) and return the JSON-ready result."""
     from app.engine import AnswerEngine
     from ingest.store import ChunkStore
 
+    progress = progress or (lambda _: None)
     items = load_dataset(options.dataset)
     base = load_settings(backend=options.backend)
     with dataset_index(options, base) as settings:
