@@ -221,9 +221,21 @@ class ChunkStore:
             return None
         return _record_from(got["ids"][0], got["metadatas"][0], got["documents"][0])
 
+    def _committed(self) -> dict[str, str]:
+        """doc_id -> content hash of every committed document."""
+        got = self._docs.get(include=["metadatas"])
+        return {i: m["content_hash"] for i, m in zip(got["ids"], got["metadatas"])}
+
     def _chunks_where(self, where: dict[str, Any] | None) -> list[Chunk]:
+        """Chunks of committed document versions only, so a reader never sees a document
+        half-replaced while a sync runs (or after one was killed)."""
+        committed = self._committed()
         got = self._chunks.get(where=where, include=["metadatas", "documents"])
-        chunks = [_chunk_from(t, m) for t, m in zip(got["documents"], got["metadatas"])]
+        chunks = [
+            _chunk_from(t, m)
+            for t, m in zip(got["documents"], got["metadatas"])
+            if committed.get(m["doc_id"]) == m["doc_hash"]
+        ]
         return sorted(chunks, key=lambda c: (c.doc_id, c.index))
 
     def all_chunks(self) -> list[Chunk]:
@@ -261,21 +273,29 @@ class ChunkStore:
             if not wanted:
                 return []
             where = {"doc_id": wanted[0]} if len(wanted) == 1 else {"doc_id": {"$in": wanted}}
-        total = self._chunks.count()
-        if total == 0 or n <= 0:
+        if n <= 0:
             return []
-        got = self._chunks.query(
-            query_embeddings=[list(embedding)],
-            n_results=min(n, total),
-            where=where,
-            include=["metadatas", "documents", "distances"],
-        )
-        return [
-            (_chunk_from(text, meta), 1.0 - float(distance))
-            for text, meta, distance in zip(
-                got["documents"][0], got["metadatas"][0], got["distances"][0]
+        committed = self._committed()
+        fetch = n
+        while True:
+            total = self._chunks.count()
+            if total == 0:
+                return []
+            got = self._chunks.query(
+                query_embeddings=[list(embedding)],
+                n_results=max(1, min(fetch, total)),
+                where=where,
+                include=["metadatas", "documents", "distances"],
             )
-        ]
+            found = list(zip(got["documents"][0], got["metadatas"][0], got["distances"][0]))
+            hits = [
+                (_chunk_from(text, meta), 1.0 - float(distance))
+                for text, meta, distance in found
+                if committed.get(meta["doc_id"]) == meta["doc_hash"]
+            ]
+            if len(hits) >= n or len(found) < fetch or fetch >= total:
+                return hits[:n]
+            fetch += n + len(found) - len(hits)
 
     # Writing (the order of these calls is what makes sync crash-safe; see ingest.sync) -------
 
