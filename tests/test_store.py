@@ -177,4 +177,17 @@ def test_missing_embedding_model_is_a_clear_error(tmp_path: Path) -> None:
 def test_heading_paths_containing_the_separator_round_trip(store: ChunkStore, embedder: Embedder) -> None:
     chunk = replace(_chunks("p.txt", "f" * 64, SPANS)[2], heading_path=("A > B", "C"))
     store.add_chunks([chunk], embedder.embed_documents([chunk.text]))
+    store.commit(_record("p.txt", "f" * 64, 1))
     assert store.all_chunks() == [chunk]
+
+
+def test_readers_see_only_chunks_of_committed_versions(
+    store: ChunkStore, embedder: Embedder
+) -> None:
+    committed = _write(store, embedder, "doc.txt", "a" * 64)
+    pending = _chunks("doc.txt", "b" * 64, SPANS)
+    store.add_chunks(pending, embedder.embed_documents([c.text for c in pending]))
+
+    assert store.all_chunks() == store.chunks_of("doc.txt") == committed
+    hits = store.query(embedder.embed_query("Cats purr when content."), 3)
+    assert sorted(c.id for c, _ in hits) == sorted(c.id for c in committed)
