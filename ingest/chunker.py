@@ -1,0 +1,199 @@
+"""Structure-aware chunking: sections, paragraphs and sentences are kept whole.
+
+A chunk is a span of the document's normalised text, so ``text[start:end]`` is the chunk.
+Blocks that fit are packed whole; a block bigger than a chunk is cut between sentences, and
+only a sentence bigger than a chunk is cut between words. A heading closes the chunk before
+it, so a section's title travels with its content. Overlap repeats whole sentences of the
+same section only: overlap across a heading would be embedded and stored for nothing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from ingest.loaders import Block, ParsedDocument
+from ingest.records import Chunk
+from ingest.sentences import sentence_spans
+
+_WORD_END = re.compile(r"\S+")
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """The smallest piece the packer moves: a whole block, a sentence, or a word run."""
+
+    start: int
+    end: int
+    block: int
+
+
+class _Sentences:
+    """Sentence spans of blocks, computed once per block and only when needed."""
+
+    def __init__(self, text: str, blocks: list[Block]) -> None:
+        self._text = text
+        self._blocks = blocks
+        self._cache: dict[int, list[tuple[int, int]]] = {}
+
+    def of(self, index: int) -> list[tuple[int, int]]:
+        spans = self._cache.get(index)
+        if spans is None:
+            block = self._blocks[index]
+            spans = sentence_spans(self._text, block.start, block.end)
+            self._cache[index] = spans
+        return spans
+
+
+def _word_runs(text: str, start: int, end: int, size: int) -> list[tuple[int, int]]:
+    """Cut an oversized sentence into runs of whole words (hard cuts for giant words)."""
+    runs: list[tuple[int, int]] = []
+    run_start = run_end = -1
+    for m in _WORD_END.finditer(text, start, end):
+        w_start, w_end = m.span()
+        while w_end - w_start > size:
+            if run_start >= 0:
+                runs.append((run_start, run_end))
+                run_start = -1
+            runs.append((w_start, w_start + size))
+            w_start += size
+        if run_start >= 0 and w_end - run_start <= size:
+            run_end = w_end
+            continue
+        if run_start >= 0:
+            runs.append((run_start, run_end))
+        run_start, run_end = w_start, w_end
+    if run_start >= 0:
+        runs.append((run_start, run_end))
+    return runs
+
+
+def _sentence_units(
+    doc: ParsedDocument, sentences: _Sentences, index: int, size: int
+) -> list[_Unit]:
+    """A block as sentences, and any sentence bigger than ``size`` as runs of words."""
+    units: list[_Unit] = []
+    for s_start, s_end in sentences.of(index):
+        if s_end - s_start <= size:
+            units.append(_Unit(s_start, s_end, index))
+        else:
+            runs = _word_runs(doc.text, s_start, s_end, size)
+            units.extend(_Unit(a, b, index) for a, b in runs)
+    return units
+
+
+def _units(doc: ParsedDocument, sentences: _Sentences, size: int) -> list[_Unit]:
+    """Whole blocks where they fit, sentences of the others."""
+    units: list[_Unit] = []
+    for index, block in enumerate(doc.blocks):
+        if block.end - block.start <= size:
+            units.append(_Unit(block.start, block.end, index))
+        else:
+            units.extend(_sentence_units(doc, sentences, index, size))
+    return units
+
+
+def _overlap_start(
+    doc: ParsedDocument, sentences: _Sentences, chunk: list[_Unit], budget: int
+) -> int | None:
+    """Start of the whole sentences ending ``chunk`` that fit in ``budget`` characters.
+
+    None when not even the last sentence fits, when the chunk ends inside a sentence, or
+    when only a heading precedes: a repeated heading line is not worth embedding twice.
+    """
+    chunk_start, chunk_end = chunk[0].start, chunk[-1].end
+    best = None
+    expected_end = chunk_end
+    seen: set[int] = set()
+    for unit in reversed(chunk):
+        if unit.block in seen:
+            continue
+        seen.add(unit.block)
+        if doc.blocks[unit.block].kind == "heading":
+            return best
+        for s_start, s_end in reversed(sentences.of(unit.block)):
+            if s_end > chunk_end:
+                continue
+            if best is None and s_end != expected_end:
+                return None
+            if s_start <= chunk_start or chunk_end - s_start > budget:
+                return best
+            best = s_start
+    return best
+
+
+def chunk_document(
+    doc: ParsedDocument, doc_id: str, source: str, chunk_size: int, overlap: int
+) -> list[Chunk]:
+    """Chunks of at most ``chunk_size`` characters, in document order, indexed from 0."""
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be positive")
+    overlap = max(0, min(overlap, chunk_size // 2))
+    sentences = _Sentences(doc.text, doc.blocks)
+    spans: list[tuple[int, int, int]] = []
+    current: list[_Unit] = []
+    has_content = False
+    pending = _units(doc, sentences, chunk_size)[::-1]
+    while pending:
+        unit = pending.pop()
+        block = doc.blocks[unit.block]
+        is_heading = block.kind == "heading"
+        too_big = unit.end - current[0].start > chunk_size if current else False
+        whole_block = unit.start == block.start and unit.end == block.end
+        if too_big and not has_content and not is_heading and whole_block:
+            parts = _sentence_units(doc, sentences, unit.block, chunk_size)
+            if len(parts) > 1:
+                # Rather than leave a heading alone in a chunk, start its block beside it.
+                pending.extend(reversed(parts))
+                continue
+        if current and ((is_heading and has_content) or too_big):
+            spans.append((current[0].start, current[-1].end, current[0].block))
+            start = None
+            same_section = doc.blocks[current[-1].block].heading_path == block.heading_path
+            if not is_heading and same_section and has_content:
+                budget = min(overlap, chunk_size - (unit.end - current[-1].end))
+                start = _overlap_start(doc, sentences, current, budget)
+            if start is None:
+                current, has_content = [], False
+            else:
+                first = bisect.bisect_right([u.start for u in current], start) - 1
+                kept = current[first:]
+                current = [_Unit(start, kept[0].end, kept[0].block), *kept[1:]]
+                has_content = True
+        current.append(unit)
+        has_content = has_content or not is_heading
+    if current:
+        spans.append((current[0].start, current[-1].end, current[0].block))
+    return _chunks(doc, spans, doc_id, source)
+
+
+def _chunks(
+    doc: ParsedDocument, spans: list[tuple[int, int, int]], doc_id: str, source: str
+) -> list[Chunk]:
+    starts = [b.start for b in doc.blocks]
+    chunks = []
+    for index, (start, end, _) in enumerate(spans):
+        first = max(bisect.bisect_right(starts, start) - 1, 0)
+        path_block = first
+        while (
+            doc.blocks[path_block].kind == "heading"
+            and path_block + 1 < len(doc.blocks)
+            and doc.blocks[path_block + 1].kind == "heading"
+            and doc.blocks[path_block + 1].start < end
+        ):
+            path_block += 1
+        chunks.append(
+            Chunk(
+                doc_id=doc_id,
+                index=index,
+                text=doc.text[start:end],
+                start=start,
+                end=end,
+                title=doc.title,
+                source=source,
+                heading_path=doc.blocks[path_block].heading_path,
+                page=doc.blocks[first].page,
+            )
+        )
+    return chunks

@@ -1,0 +1,83 @@
+"""Turn the bytes of a supported file into a ``ParsedDocument`` (title, text, blocks).
+
+``load_document`` raises ``DocumentError`` for anything wrong with the file; the message says
+what is wrong ("file is empty", "PDF is encrypted", ...) and the caller prefixes the file name.
+No exception from a parsing library escapes: an unexpected one is wrapped, naming the format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ingest.errors import DocumentError
+from ingest.loaders.document import Block, BlockKind, ParsedDocument, humanise, normalise
+from ingest.loaders.encoding import decode_text
+from ingest.loaders.html import load_html
+from ingest.loaders.lines import parse_lines
+from ingest.loaders.pdf import load_pdf
+from ingest.loaders.word import load_docx
+
+__all__ = [
+    "SUPPORTED_EXTENSIONS",
+    "Block",
+    "BlockKind",
+    "ParsedDocument",
+    "is_supported",
+    "load_document",
+    "normalise",
+]
+
+Loader = Callable[[bytes, str], ParsedDocument]
+
+
+def _load_text(data: bytes, fallback_title: str) -> ParsedDocument:
+    return parse_lines(decode_text(data), fallback_title, markdown=False)
+
+
+def _load_markdown(data: bytes, fallback_title: str) -> ParsedDocument:
+    return parse_lines(decode_text(data), fallback_title, markdown=True)
+
+
+_LOADERS: dict[str, tuple[str, Loader]] = {
+    ".txt": ("text", _load_text),
+    ".md": ("Markdown", _load_markdown),
+    ".markdown": ("Markdown", _load_markdown),
+    ".html": ("HTML", load_html),
+    ".htm": ("HTML", load_html),
+    ".pdf": ("PDF", load_pdf),
+    ".docx": ("Word", load_docx),
+}
+SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(sorted(_LOADERS))
+
+
+def is_supported(path: Path) -> bool:
+    """Whether ``load_document`` knows the file's extension."""
+    return path.suffix.lower() in _LOADERS
+
+
+def load_document(path: Path, data: bytes) -> ParsedDocument:
+    """Parse ``data``, the content of ``path``; the extension picks the format."""
+    suffix = path.suffix.lower()
+    if suffix not in _LOADERS:
+        named = f"extension '{suffix}'" if suffix else "no file extension"
+        raise DocumentError(
+            f"file has an unsupported {named}" if suffix else f"file has {named}",
+            f"supported: {', '.join(SUPPORTED_EXTENSIONS)}",
+        )
+    if not data.strip():
+        raise DocumentError("file is empty")
+    name, loader = _LOADERS[suffix]
+    try:
+        document = loader(data, humanise(path.stem))
+    except DocumentError:
+        raise
+    except RecursionError:
+        raise DocumentError(f"file is nested too deeply to read as {name}") from None
+    except Exception as exc:
+        raise DocumentError(
+            f"file could not be read as {name}: {type(exc).__name__}: {exc}"
+        ) from None
+    if not document.blocks:
+        raise DocumentError("file is empty" if not document.text else "file has no readable text")
+    return document

@@ -1,0 +1,123 @@
+"""Text of PDF files, page by page, with lines re-joined into paragraphs."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+
+from pypdf import PdfReader
+from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+
+from ingest.errors import DocumentError
+from ingest.loaders.document import DocumentBuilder, ParsedDocument, normalise
+
+_LIST_ITEM = re.compile(r"(?:[-*+\u2022\u25aa\u25e6\u2023\u2013]|\d{1,3}[.)]) +\S")
+_TERMINAL = ".!?:;\u2026\"'\u2019\u201d)"
+_SHORT_LINE = 0.75
+_GENERATOR_PREFIX = re.compile(r"^(?:Microsoft (?:Word|PowerPoint) - )")
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+def _damaged() -> DocumentError:
+    return DocumentError("file is damaged or not a PDF", "it may be truncated; try saving it again")
+
+
+def _encrypted() -> DocumentError:
+    return DocumentError("PDF is encrypted", "remove its password, then ingest it again")
+
+
+def _open(data: bytes) -> PdfReader:
+    if b"%PDF-" not in data[:1024] or b"%%EOF" not in data[-2048:]:
+        raise _damaged()
+    try:
+        reader = PdfReader(io.BytesIO(data))
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, OSError):
+        raise _damaged() from None
+    if reader.is_encrypted:
+        try:
+            if not reader.decrypt(""):
+                raise _encrypted()
+        except (FileNotDecryptedError, DependencyError, NotImplementedError, PdfReadError):
+            raise _encrypted() from None
+    return reader
+
+
+def _outline_titles(reader: PdfReader) -> dict[int, list[tuple[int, str]]]:
+    """Bookmarks by 0-based page: (depth, title). Used to recognise headings in the text."""
+    found: dict[int, list[tuple[int, str]]] = {}
+
+    def visit(items: list, depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                visit(item, depth + 1)
+                continue
+            try:
+                page = reader.get_destination_page_number(item)
+            except Exception:  # a dangling bookmark only costs us a heading
+                continue
+            title = " ".join(str(item.title or "").split())
+            if title and page is not None and page >= 0:
+                found.setdefault(page, []).append((depth, title))
+
+    try:
+        visit(reader.outline, 1)
+    except Exception:  # a broken outline only costs us the headings
+        return {}
+    return found
+
+
+def _paragraphs(page_text: str) -> list[str]:
+    """Re-join the lines of a page: a short line or a list marker ends a paragraph."""
+    lines = [" ".join(line.split()) for line in normalise(page_text).split("\n")]
+    width = max((len(line) for line in lines), default=0)
+    paragraphs: list[str] = []
+    current = ""
+    previous = ""
+    for line in lines:
+        if not line:
+            if current:
+                paragraphs.append(current)
+            current = previous = ""
+            continue
+        if current and (_LIST_ITEM.match(line) or len(previous) < _SHORT_LINE * width):
+            paragraphs.append(current)
+            current = ""
+        if not current:
+            current = line
+        elif current.endswith("-") and current[-2:-1].isalpha() and line[0].islower():
+            current = current[:-1] + line
+        else:
+            current = f"{current} {line}"
+        previous = line
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+def load_pdf(data: bytes, fallback_title: str) -> ParsedDocument:
+    """Parse a PDF; each block knows its 1-based page. Bookmarked lines become headings."""
+    reader = _open(data)
+    outline = _outline_titles(reader)
+    builder = DocumentBuilder()
+    try:
+        for number, page in enumerate(reader.pages):
+            headings = {title.casefold(): depth for depth, title in outline.get(number, [])}
+            for paragraph in _paragraphs(page.extract_text() or ""):
+                depth = headings.get(paragraph.casefold())
+                if depth is not None:
+                    builder.add(paragraph, "heading", level=depth, page=number + 1)
+                else:
+                    kind = "list_item" if _LIST_ITEM.match(paragraph) else "paragraph"
+                    builder.add(paragraph, kind, page=number + 1)
+        metadata = reader.metadata
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, OSError):
+        raise _damaged() from None
+    if not builder.blocks:
+        raise DocumentError("PDF has no extractable text (scanned PDF?)", "run OCR on it first")
+    title = " ".join(str(metadata.title or "").split()) if metadata else ""
+    title = _GENERATOR_PREFIX.sub("", title)
+    if not title and builder.first_heading:
+        title = builder.first_heading[1]
+    return builder.build(title or fallback_title)
