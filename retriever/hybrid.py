@@ -75,7 +75,7 @@ class HybridRetriever:
         if widen < 0:
             raise QueryError(f"widen must be 0 or more, not {widen}")
         wanted = None if doc_ids is None else list(dict.fromkeys(doc_ids))
-        n = max(self.settings.candidates, 2 * k)
+        n = max(self.settings.candidates, k)
         index = self.lexical.current()
         lexical = index.search(text, n, wanted)
         dense = [
