@@ -16,6 +16,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from ingest.sentences import sentence_spans
+
 MIN_COVERAGE = 0.6
 """Share of the sentence's content words the supporting window must contain."""
 
@@ -52,7 +54,6 @@ SUFFIXES = (
 )  # fmt: skip
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?")
-_SENTENCE_END = re.compile(r"(?<=[.!?;:])[\"')\]]*\s+|\n+")
 
 
 @dataclass(frozen=True)
@@ -114,24 +115,6 @@ def _window_terms(text: str) -> frozenset[str]:
     """Every term a window offers: content words, numbers, and negation if it negates."""
     terms = _terms(text)
     return terms.content | terms.required
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence or line of ``text``, whitespace trimmed."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        spans.append((start, match.start() + len(match.group().rstrip())))
-        start = match.end()
-    spans.append((start, len(text)))
-    trimmed = []
-    for s, e in spans:
-        chunk = text[s:e]
-        left = len(chunk) - len(chunk.lstrip())
-        right = len(chunk.rstrip())
-        if right > left:
-            trimmed.append((s + left, s + right))
-    return trimmed
 
 
 def supporting_quote(sentence: str, passage_text: str) -> str | None:
