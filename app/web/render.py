@@ -69,8 +69,7 @@ def _link_markers(answer_text: str, aid: str, numbers: set[int]) -> str:
         if n not in numbers:
             return match.group(0)
         return (
-            f'<a class="cw-cite" href="#cw-s-{aid}-{n}" data-aid="{aid}" data-n="{n}" '
-            f'title="Show source {n}">[{n}]</a>'
+            f'<a class="cw-cite" href="#cw-s-{aid}-{n}" title="Show source {n}">[{n}]</a>'
         )
 
     return MARKER.sub(link, lines(answer_text.strip()))
@@ -92,7 +91,7 @@ def answer_message(answer: Answer, aid: str, final: bool = True) -> str:
     if answer.note and final:
         meta += f" &#183; {text(answer.note)}"
     return (
-        f'<div class="{classes}" data-aid="{aid}">{icon}<div class="cw-body">{body}</div>'
+        f'<div class="{classes}">{icon}<div class="cw-body">{body}</div>'
         f'<div class="cw-meta">{meta}</div></div>'
     )
 
@@ -201,7 +200,7 @@ def source_set(turn: Turn, active: bool, show_scores: bool) -> str:
             f"passages with scores</summary>{scores_table(answer.passages)}</details>"
         )
     return (
-        f'<section class="{kind}" id="cw-set-{turn.aid}" data-aid="{turn.aid}">'
+        f'<section class="{kind}" id="cw-set-{turn.aid}">'
         f'<div class="cw-set-head">Sources for <q>{text(answer.question)}</q></div>'
         f"{_cards(turn)}{scores}</section>"
     )

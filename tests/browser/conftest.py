@@ -1,0 +1,110 @@
+"""A real ``citewise chat`` server and a headless Debian chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+HOSTILE_DOC = (
+    "Orion bench notes\n\n"
+    'The Orion bench access code is <img src=x onerror="window.__xss=1"> and its launcher '
+    "is <script>window.__xss=2</script> according to the lab manager.\n"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"citewise chat exited:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"citewise chat did not start:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def chat_url(insis_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``citewise chat`` on a copy of the INSIS index plus a document full of markup."""
+    import shutil
+
+    from ingest.settings import Settings
+    from ingest.sync import sync_paths
+
+    work = tmp_path_factory.mktemp("browser")
+    store_dir = work / "store"
+    shutil.copytree(insis_store_dir, store_dir)
+    hostile = work / "docs" / "orion-notes.txt"
+    hostile.parent.mkdir()
+    hostile.write_text(HOSTILE_DOC)
+    report = sync_paths([hostile], Settings(store_dir=store_dir), prune=False)
+    assert report.added == 1, report.summary()
+
+    port = _free_port()
+    log = work / "chat.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CITEWISE_")}
+    command = [sys.executable, "-c", "from app.cli import main; main()"]
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [*command, "chat", "--store", str(store_dir), "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_until_up(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} not found: run 'make browser'")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: object, chat_url: str) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})  # type: ignore[attr-defined]
+    tab = context.new_page()
+    tab.goto(chat_url)
+    tab.wait_for_selector("#cw-question textarea")
+    yield tab
+    context.close()
