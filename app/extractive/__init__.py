@@ -7,7 +7,8 @@ writing of an answer or of a refusal that points at the closest passages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from app.answer import CANNOT_ANSWER, Answer
 from app.extractive.compose import choose_units, write
@@ -21,6 +22,12 @@ from retriever.passage import Passage
 __all__ = ["Analysis", "AnswerType", "ExtractiveAnswerer", "QuestionFrame", "parse_question"]
 
 CLOSEST_PASSAGES = 3
+_SECOND_QUESTION = re.compile(
+    r"\s*,?\s+(?:and|et)\s+(?=(?:(?:in|on|at|from|with|by|for|of|to|en|dans|avec)\s+)?"
+    r"(?:when|where|which|what|who|whom|whose|how|why|quand|quel|quelle|quels|quelles|combien|"
+    r"o[uù]|qui)\b)",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -34,10 +41,25 @@ class Analysis:
     units: list[Unit]
     scored: list[Scored]
     weights: TermWeights
+    parts: list[tuple[QuestionFrame, list[Scored]]] = field(default_factory=list)
+    """For a question that asks two things ("When ... and where ...?"), each part scored."""
 
     @property
     def chosen(self) -> list[Unit]:
-        return choose_units(self.frame, self.scored) if self.scored else []
+        if not self.scored:
+            return []
+        if not self.parts:
+            return choose_units(self.frame, self.scored)
+        chosen: list[Unit] = []
+        for frame, scored in self.parts:
+            chosen += [u for u in choose_units(frame, scored) if u not in chosen]
+        return chosen
+
+    def short_answer(self) -> str | None:
+        if not self.parts:
+            return short_answer(self.frame, self.chosen)
+        shorts = [short_answer(f, choose_units(f, s)) for f, s in self.parts]
+        return "; ".join(s for s in shorts if s) or None
 
 
 class ExtractiveAnswerer:
@@ -53,7 +75,13 @@ class ExtractiveAnswerer:
         added = tuple(t for t in content_stems(query) if t not in set(frame.terms))
         units = passage_units(passages)
         weights = TermWeights(frame, units, added)
-        return Analysis(question, query, frame, passages, units, score_units(frame, units, weights), weights)
+        scored = score_units(frame, units, weights)
+        parts = []
+        for part in split_question(question):
+            part_frame = parse_question(part)
+            part_weights = TermWeights(part_frame, units, added)
+            parts.append((part_frame, score_units(part_frame, units, part_weights)))
+        return Analysis(question, query, frame, passages, units, scored, weights, parts)
 
     def answer(self, analysis: Analysis) -> Answer:
         """The cited answer; the caller decides beforehand whether to abstain."""
@@ -67,7 +95,7 @@ class ExtractiveAnswerer:
             citations=citations,
             abstained=False,
             backend=self.name,
-            short_answer=short_answer(analysis.frame, units),
+            short_answer=analysis.short_answer(),
             passages=list(analysis.passages),
             search_query=analysis.search_query,
         )
@@ -100,3 +128,14 @@ class ExtractiveAnswerer:
             search_query=analysis.search_query,
             note=note,
         )
+
+
+def split_question(question: str) -> list[str]:
+    """The two questions of "When was X created and where is it based?", each standalone
+    (the names of the first are added to the second); one question gives ``[]``."""
+    pieces = _SECOND_QUESTION.split(question, maxsplit=1)
+    if len(pieces) < 2 or not pieces[0].strip() or not pieces[1].strip():
+        return []
+    first, second = pieces[0].strip(), pieces[1].strip()
+    names = [w for w in first.split()[1:] if w[:1].isupper()]
+    return [first, " ".join([second, *names])]

@@ -24,7 +24,10 @@ _END_PUNCTUATION = ".!?;:,"
 def choose_units(frame: QuestionFrame, scored: list[Scored]) -> list[Unit]:
     """The units of the answer, in the order they are shown."""
     best = scored[0].unit
-    if frame.answer_type is AnswerType.LIST:
+    if frame.among:
+        best = next((s.unit for s in scored[:3] if s.unit.is_item or s.unit.introduces_list), best)
+    about_one_item = best.is_item and bool(frame.names & best.stems) and not frame.among
+    if frame.answer_type is AnswerType.LIST and not about_one_item:
         intro = best.list_intro() if best.is_item else best
         if intro is not None and intro.introduces_list:
             return [intro, *intro.list_items()]

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from app.extractive.terms import NUMBER_WORDS, content_stems, fold, word_stems, words
+from app.extractive.terms import NUMBER_WORDS, content_stems, fold, words
 
 
 class AnswerType(str, Enum):
@@ -34,6 +34,9 @@ class QuestionFrame:
     terms: tuple[str, ...]
     names: frozenset[str] = frozenset()
     count: int | None = None
+    among: bool = False
+    """The question picks among the members of a group ("which of the labs ..."): the group
+    is the answer, so a whole list is shown rather than one item."""
 
     @property
     def factual(self) -> bool:
@@ -68,14 +71,19 @@ _AUX = frozenset(
 def parse_question(question: str) -> QuestionFrame:
     """Classify ``question`` and find its focus noun (the words after the question word)."""
     text = fold(question)
-    terms = tuple(content_stems(question))
+    terms = tuple(dict.fromkeys(content_stems(question, parts=False)))
     count = _stated_count(text)
     answer_type, focus_words = _classify(question, text)
     focus = tuple(content_stems(" ".join(focus_words)))
     if count is not None and answer_type in (AnswerType.OTHER, AnswerType.ORGANISATION,
                                              AnswerType.PLACE) and count > 1:
         answer_type = AnswerType.LIST
-    return QuestionFrame(question, answer_type, focus, terms, _name_stems(question), count)
+    among = bool(re.search(r"\b(which|what|who|how many|lesquel\w*) of\b", text))
+    if among and answer_type is AnswerType.OTHER:
+        answer_type = AnswerType.LIST
+    return QuestionFrame(
+        question, answer_type, focus, terms, _name_stems(question), count, among
+    )
 
 
 def _classify(question: str, text: str) -> tuple[AnswerType, list[str]]:
@@ -134,5 +142,5 @@ def _name_stems(question: str) -> frozenset[str]:
         named = (i > 0 and word.is_capitalised) or any(c.isdigit() for c in word.text)
         shaped = sum(c.isupper() for c in word.text) > 1
         if word.is_content and (named or shaped):
-            found.extend(word_stems(word))
+            found.append(word.stem)
     return frozenset(found)

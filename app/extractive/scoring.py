@@ -19,6 +19,7 @@ from app.extractive.terms import content_stems, word_stems, words
 from app.extractive.units import Unit
 
 CONTEXT_DISCOUNT = 0.6
+ITEMS_DISCOUNT = 0.35
 NAME_BOOST = 1.6
 TYPE_WEIGHT = 0.25
 FOCUS_WEIGHT = 0.15
@@ -65,10 +66,12 @@ def context_stems(unit: Unit) -> set[str]:
     for other in (unit.heading, unit.previous, unit.list_intro() if unit.is_item else None):
         if other is not None:
             stems |= other.stems
-    if unit.introduces_list:
-        for item in unit.list_items():
-            stems |= item.stems
     return stems
+
+
+def item_stems(unit: Unit) -> set[str]:
+    """Terms of the list a unit introduces."""
+    return {t for item in unit.list_items() for t in item.stems} if unit.introduces_list else set()
 
 
 def score_units(frame: QuestionFrame, units: list[Unit], weights: TermWeights) -> list[Scored]:
@@ -78,8 +81,10 @@ def score_units(frame: QuestionFrame, units: list[Unit], weights: TermWeights) -
         if unit.kind == "heading":
             continue
         own = weights.share(unit.stems)
-        extra = weights.share(context_stems(unit) - unit.stems)
-        overlap = own + CONTEXT_DISCOUNT * extra
+        around = context_stems(unit) - unit.stems
+        extra = weights.share(around)
+        listed = weights.share(item_stems(unit) - unit.stems - around)
+        overlap = own + CONTEXT_DISCOUNT * extra + ITEMS_DISCOUNT * listed
         typed = type_match(frame, unit)
         score = overlap + TYPE_WEIGHT * typed + _prior(unit)
         if len(words(unit.text)) < SHORT_UNIT_WORDS and not unit.is_item:

@@ -41,7 +41,7 @@ DATE = re.compile(
     r"|\d{3}\s*(?:BC|AD|BCE|CE))\b"
 )
 _CAP = r"(?:[A-Z][\w’'.&-]*|[A-Z]{2,}\w*|\d+[A-Z]\w*)"
-_JOIN = r"(?:\s+(?:of|the|de|du|des|la|le|for|and|d'|et|von|van|der|y)\s+|\s+|-|\s*&\s*)"
+_JOIN = r"(?:\s+(?:of|the|de|du|des|la|le|for|d'|von|van|der|y)\s+|\s+|-|\s*&\s*)"
 NAME = re.compile(rf"{_CAP}(?:{_JOIN}{_CAP})*")
 _PLACE_BEFORE = re.compile(
     r"(?:\bin|\bat|\bnear|\bfrom|\bto|\bbased in|\blocated in|\bsituated in|\bà|\ben|\bau)\s+(?:the\s+)?$"

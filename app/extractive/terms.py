@@ -13,6 +13,8 @@ from functools import lru_cache
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:[-'’][^\W_]+)*|[^\W_]+")
 
+_ELISION = re.compile(r"(?i:[cdjlmnst]|qu|jusqu|lorsqu)['’](?=\w)")
+
 STOPWORDS = frozenset(
     """
     a an and are as at be been being but by can could did do does doing done for from had has
@@ -31,8 +33,8 @@ STOPWORDS = frozenset(
 
 _SUFFIXES = tuple(
     sorted(
-        "ational ization ations ation ements ement ments ment ness ingly ings ing edly ed ies "
-        "ives ive ers er ions ion ities ity iques ique es s ly al aux".split(),
+        "ization ements ement ments ment ness ingly ings ing edly ed "
+        "ives ive ers er ions ion ities ity iques ique ly al aux".split(),
         key=len,
         reverse=True,
     )
@@ -63,14 +65,28 @@ def stem(word: str) -> str:
     """A light suffix stripper (English and French endings); numbers stay as they are."""
     if word.endswith("'s"):
         word = word[:-2]
+    if "-" in word:
+        return "-".join(stem(part) for part in word.split("-"))
     if not word.isalpha() or len(word) <= _MIN_STEM + 1:
         return word
+    word = _singular(word)
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
             word = word[: -len(suffix)]
             break
     if word.endswith("e") and len(word) > _MIN_STEM + 1:
         word = word[:-1]
+    return word
+
+
+def _singular(word: str) -> str:
+    """"countries" -> "country", "focuses" -> "focus", "labs" -> "lab"; "focus" stays."""
+    if word.endswith(("ies", "ied")) and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "zes", "ches", "shes", "uses")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is", "os")):
+        return word[:-1]
     return word
 
 
@@ -105,8 +121,12 @@ def words(text: str) -> list[Word]:
     """Every word of ``text`` in order, with offsets into ``text``."""
     found = []
     for match in _WORD.finditer(text):
-        folded = fold(match.group())
-        found.append(Word(match.group(), match.start(), match.end(), folded, stem(folded)))
+        start = match.start()
+        if elision := _ELISION.match(match.group()):
+            start += elision.end()
+        word = text[start : match.end()]
+        folded = fold(word)
+        found.append(Word(word, start, match.end(), folded, stem(folded)))
     return found
 
 
@@ -119,6 +139,12 @@ def word_stems(word: Word) -> list[str]:
     return stems
 
 
-def content_stems(text: str) -> list[str]:
-    """The stems of the words that carry meaning, in order, with compounds also split."""
-    return [s for word in words(text) if word.is_content for s in word_stems(word)]
+def content_stems(text: str, parts: bool = True) -> list[str]:
+    """The stems of the words that carry meaning, in order; with ``parts``, compounds are
+    also split, so a sentence's "lecturer-researchers" matches a question's "researchers"."""
+    return [
+        s
+        for word in words(text)
+        if word.is_content
+        for s in (word_stems(word) if parts else [word.stem])
+    ]
