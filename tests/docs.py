@@ -116,6 +116,7 @@ HTML_BOILERPLATE_MARK = "SHOULD-NOT-APPEAR"
 
 PDF_TITLE = "Annual Report on River Quality"
 PDF_SECTIONS = ("Sampling Methods", "Findings", "Outlook")
+PDF_RUNNING_HEADER = "River Quality Report - Environment Agency"
 PDF_PARAGRAPH = (
     "Water samples were taken at twelve stations along the river every month. "
     "Each sample was tested for nitrates, phosphates and dissolved oxygen. "
@@ -138,26 +139,40 @@ def write_text(folder: Path) -> dict[str, Path]:
     return _write(folder, files)
 
 
+class _ReportPDF(FPDF):
+    """A PDF with a running header and a page-number footer, like most real reports."""
+
+    def header(self) -> None:
+        self.set_font("Helvetica", "I", 8)
+        self.cell(0, 8, PDF_RUNNING_HEADER, new_x="LMARGIN", new_y="NEXT")
+
+    def footer(self) -> None:
+        self.set_y(-15)
+        self.set_font("Helvetica", "I", 8)
+        self.cell(0, 10, f"Page {self.page_no()} of {{nb}}", align="C")
+
+
 def pdf_bytes(pages: int = 3, *, password: str | None = None) -> bytes:
-    """A real multi-page PDF with metadata title, bookmarked section headings and prose."""
-    pdf = FPDF()
+    """A real multi-page PDF: metadata title, bookmarked headings, prose, lists, margins."""
+    pdf = _ReportPDF()
     pdf.set_title(PDF_TITLE)
     if password:
         pdf.set_encryption(owner_password="owner-" + password, user_password=password)
+    line = {"new_x": "LMARGIN", "new_y": "NEXT"}
     for number in range(pages):
         pdf.add_page()
         section = PDF_SECTIONS[number % len(PDF_SECTIONS)]
         pdf.set_font("Helvetica", "B", 16)
         pdf.start_section(section, level=0)
-        pdf.cell(0, 10, section, new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 10, section, **line)
         pdf.set_font("Helvetica", size=11)
-        line = {"new_x": "LMARGIN", "new_y": "NEXT"}
         pdf.multi_cell(0, 6, f"Page {number + 1} opens here. " + PDF_PARAGRAPH * 3, **line)
         pdf.ln(6)
         pdf.multi_cell(0, 6, "- Nitrate levels fell in the upper river.", **line)
         pdf.multi_cell(0, 6, "- Oxygen levels stayed stable.", **line)
         pdf.ln(6)
-        pdf.multi_cell(0, 6, PDF_PARAGRAPH * 2, **line)
+        closing = f"This closes the part on {section.lower()} of the yearly survey."
+        pdf.multi_cell(0, 6, PDF_PARAGRAPH * 2 + closing, **line)
     return bytes(pdf.output())
 
 

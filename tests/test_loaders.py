@@ -14,6 +14,7 @@ from docs import (
     DOCX_TITLE,
     HTML_BOILERPLATE_MARK,
     LATIN1_TEXT,
+    PDF_RUNNING_HEADER,
     PDF_SECTIONS,
     PDF_TITLE,
     write_bad_files,
@@ -139,6 +140,7 @@ def test_pdf_blocks_carry_one_based_pages_and_bookmarked_headings(
     assert texts_of(doc, "heading") == list(PDF_SECTIONS)
     assert "- Oxygen levels stayed stable." in texts_of(doc, "list_item")
     assert all("\n" not in doc.text[b.start : b.end] for b in doc.blocks), "lines are re-joined"
+    assert PDF_RUNNING_HEADER not in doc.text and "Page 2 of 3" not in doc.text
 
 
 def test_docx_headings_lists_and_tables_come_from_styles(parsed: dict[str, ParsedDocument]) -> None:

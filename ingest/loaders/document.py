@@ -25,7 +25,6 @@ _DROPPED_CHARS = (
 _TRANSLATION = str.maketrans(
     {**{c: " " for c in _SPACE_CHARS}, **{c: "\n" for c in _NEWLINE_CHARS}},
 ) | {ord(c): None for c in _DROPPED_CHARS}
-_TRAILING_SPACES = re.compile(r" +(?=\n|\Z)")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _SEPARATORS = re.compile(r"[\s_\-.]+")
 
@@ -54,8 +53,11 @@ def normalise(text: str) -> str:
     """The canonical form of a document's text (see the module docstring)."""
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_TRANSLATION)
-    text = _TRAILING_SPACES.sub("", text)
-    return _BLANK_LINES.sub("\n\n", text).strip()
+    if " \n" in text:
+        text = "\n".join(line.rstrip(" ") for line in text.split("\n"))
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
 
 
 def humanise(stem: str) -> str:

@@ -16,6 +16,10 @@ _LIST_ITEM = re.compile(r"(?:[-*+\u2022\u25aa\u25e6\u2023\u2013]|\d{1,3}[.)]) +\
 _TERMINAL = ".!?:;\u2026\"'\u2019\u201d)"
 _SHORT_LINE = 0.75
 _GENERATOR_PREFIX = re.compile(r"^(?:Microsoft (?:Word|PowerPoint) - )")
+_DIGITS = re.compile(r"\d+")
+_PAGE_NUMBER = re.compile(r"(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|-\s*\d{1,4}\s*-", re.I)
+_MIN_PAGES_FOR_MARGINS = 3
+_MAX_MARGIN_CHARS = 80
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -68,23 +72,47 @@ def _outline_titles(reader: PdfReader) -> dict[int, list[tuple[int, str]]]:
     return found
 
 
-def _paragraphs(page_text: str) -> list[str]:
-    """Re-join the lines of a page: a short line or a list marker ends a paragraph."""
-    lines = [" ".join(line.split()) for line in normalise(page_text).split("\n")]
-    width = max((len(line) for line in lines), default=0)
+def _lines(page_text: str) -> list[str]:
+    return [" ".join(line.split()) for line in normalise(page_text).split("\n")]
+
+
+def _margin_key(line: str) -> str:
+    return _DIGITS.sub("#", line.casefold())
+
+
+def _running_lines(pages: list[list[str]]) -> set[str]:
+    """Page headers and footers: top or bottom lines repeated on most pages (digits aside)."""
+    if len(pages) < _MIN_PAGES_FOR_MARGINS:
+        return set()
+    counts: dict[str, int] = {}
+    for lines in pages:
+        content = [line for line in lines if line]
+        margins = content[:2] + content[-2:]
+        for key in {_margin_key(line) for line in margins if len(line) <= _MAX_MARGIN_CHARS}:
+            counts[key] = counts.get(key, 0) + 1
+    return {key for key, count in counts.items() if count >= len(pages) / 2}
+
+
+def _paragraphs(lines: list[str], headings: dict[str, int]) -> list[str]:
+    """Re-join a page's lines: a blank or short line, a list marker or a heading ends one."""
+    lengths = sorted(len(line) for line in lines if line)
+    width = lengths[int(0.8 * (len(lengths) - 1))] if lengths else 0
     paragraphs: list[str] = []
-    current = ""
-    previous = ""
+    current = previous = ""
     for line in lines:
-        if not line:
-            if current:
-                paragraphs.append(current)
-            current = previous = ""
-            continue
-        if current and (_LIST_ITEM.match(line) or len(previous) < _SHORT_LINE * width):
+        starts_new = (
+            not line
+            or _LIST_ITEM.match(line)
+            or line.casefold() in headings
+            or previous.casefold() in headings
+            or len(previous) < _SHORT_LINE * width
+        )
+        if current and starts_new:
             paragraphs.append(current)
             current = ""
-        if not current:
+        if not line:
+            previous = ""
+        elif not current:
             current = line
         elif current.endswith("-") and current[-2:-1].isalpha() and line[0].islower():
             current = current[:-1] + line
@@ -97,23 +125,34 @@ def _paragraphs(page_text: str) -> list[str]:
 
 
 def load_pdf(data: bytes, fallback_title: str) -> ParsedDocument:
-    """Parse a PDF; each block knows its 1-based page. Bookmarked lines become headings."""
+    """Parse a PDF; each block knows its 1-based page. Bookmarked lines become headings.
+
+    Running headers, footers and page numbers are dropped: repeated on every page, they
+    would otherwise land in every chunk and pull unrelated searches towards them.
+    """
     reader = _open(data)
     outline = _outline_titles(reader)
-    builder = DocumentBuilder()
     try:
-        for number, page in enumerate(reader.pages):
-            headings = {title.casefold(): depth for depth, title in outline.get(number, [])}
-            for paragraph in _paragraphs(page.extract_text() or ""):
-                depth = headings.get(paragraph.casefold())
-                if depth is not None:
-                    builder.add(paragraph, "heading", level=depth, page=number + 1)
-                else:
-                    kind = "list_item" if _LIST_ITEM.match(paragraph) else "paragraph"
-                    builder.add(paragraph, kind, page=number + 1)
+        pages = [_lines(page.extract_text() or "") for page in reader.pages]
         metadata = reader.metadata
     except (PdfReadError, ValueError, KeyError, TypeError, IndexError, OSError):
         raise _damaged() from None
+    running = _running_lines(pages)
+    builder = DocumentBuilder()
+    for number, lines in enumerate(pages):
+        headings = {title.casefold(): depth for depth, title in outline.get(number, [])}
+        kept = [
+            line
+            for line in lines
+            if _margin_key(line) not in running and not _PAGE_NUMBER.fullmatch(line)
+        ]
+        for paragraph in _paragraphs(kept, headings):
+            depth = headings.get(paragraph.casefold())
+            if depth is not None:
+                builder.add(paragraph, "heading", level=depth, page=number + 1)
+            else:
+                kind = "list_item" if _LIST_ITEM.match(paragraph) else "paragraph"
+                builder.add(paragraph, kind, page=number + 1)
     if not builder.blocks:
         raise DocumentError("PDF has no extractable text (scanned PDF?)", "run OCR on it first")
     title = " ".join(str(metadata.title or "").split()) if metadata else ""
