@@ -86,6 +86,18 @@ def test_the_answer_arrives_as_a_stream_of_updates(client: Client) -> None:
     assert "Australia" in final[3]["answer"]
 
 
+def test_a_follow_up_question_is_read_with_the_conversation(client: Client) -> None:
+    _, messages, _, first = client.predict(
+        "When was ElyT-MaX created?", [], "extractive", 5, False, api_name="/ask"
+    )
+    _, messages, _, follow_up = client.predict(
+        "Where is it based?", messages, "extractive", 5, False, api_name="/ask"
+    )
+    assert not first["abstained"]
+    assert "ElyT-MaX" in follow_up["search_query"]
+    assert len(messages) == 4
+
+
 def test_a_question_with_markup_is_echoed_as_text(client: Client) -> None:
     messages, _, _ = ask(client, "<img src=x onerror=alert(1)> When was ElyT-MaX created?")
     shown = messages[0]["content"][0]["text"]

@@ -55,14 +55,15 @@ def check_upload(path: Path, name: str, settings: Settings) -> None:
     ext = Path(name).suffix.lower()
     allowed = supported_extensions()
     if ext not in allowed:
+        kind = f"{ext} files" if ext else "files without an extension"
         raise DocumentError(
-            f"{name}: {ext or 'no extension'} files are not supported",
+            f"{kind} are not supported",
             f"use one of {', '.join(allowed)}",
         )
     size_mb = path.stat().st_size / 1_000_000
     if size_mb > settings.max_file_mb:
         raise DocumentError(
-            f"{name}: {size_mb:.1f} MB is over the {settings.max_file_mb:g} MB limit",
+            f"{size_mb:.1f} MB is over the {settings.max_file_mb:g} MB limit",
             "raise max_file_mb to accept it",
         )
 

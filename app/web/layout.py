@@ -33,7 +33,9 @@ def results_html(results: list[UploadResult]) -> str:
         return '<p class="cw-hint">No file given.</p>'
     items = []
     for r in results:
-        detail = r.message or (f"{r.chunks} chunks" if r.chunks else "")
+        detail = r.message or (
+            f"{r.chunks} chunk{'s' if r.chunks != 1 else ''}" if r.chunks else ""
+        )
         doc = f" &#8594; <code>{text(r.doc_id)}</code>" if r.doc_id else ""
         items.append(
             f'<li class="{STATUS_CLASS.get(r.status, "cw-same")}"><span class="cw-status">'
@@ -153,6 +155,7 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
                     with gr.Column():
                         files = gr.File(
                             file_count="multiple",
+                            elem_id="cw-upload",
                             type="filepath",
                             label=f"Add or replace documents ({', '.join(extensions)}; "
                             f"up to {settings.max_file_mb:g} MB each)",
@@ -182,6 +185,7 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
             [files],
             [added, documents, doc_pick, files],
             api_name="add_documents",
+            show_progress_on=[added],
             concurrency_id=INGEST,
             concurrency_limit=1,
         )
@@ -190,6 +194,7 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
             [doc_pick],
             [removed, documents, doc_pick],
             api_name="remove_document",
+            show_progress_on=[removed],
             concurrency_id=INGEST,
             concurrency_limit=1,
         )

@@ -68,9 +68,7 @@ def _link_markers(answer_text: str, aid: str, numbers: set[int]) -> str:
         n = int(match.group(1))
         if n not in numbers:
             return match.group(0)
-        return (
-            f'<a class="cw-cite" href="#cw-s-{aid}-{n}" title="Show source {n}">[{n}]</a>'
-        )
+        return f'<a class="cw-cite" href="#cw-s-{aid}-{n}" title="Show source {n}">[{n}]</a>'
 
     return MARKER.sub(link, lines(answer_text.strip()))
 
