@@ -22,95 +22,19 @@ _OPENERS = "([{\"'\u2018\u201c\u00ab"
 _CLOSERS = "\"'\u2019\u201d\u00bb)]"
 _TERMINAL = ".!?\u2026:" + _CLOSERS
 
-# Words that, followed by a period, do not end a sentence (compared in lower case).
-ABBREVIATIONS = frozenset(
-    [
-        "e.g",
-        "eg",
-        "i.e",
-        "ie",
-        "cf",
-        "vs",
-        "viz",
-        "al",
-        "approx",
-        "ca",
-        "resp",
-        "incl",
-        "excl",
-        "esp",
-        "dr",
-        "mr",
-        "mrs",
-        "ms",
-        "mme",
-        "mlle",
-        "prof",
-        "st",
-        "sr",
-        "jr",
-        "mt",
-        "gen",
-        "col",
-        "lt",
-        "sgt",
-        "capt",
-        "rev",
-        "hon",
-        "sen",
-        "rep",
-        "gov",
-        "pres",
-        "fig",
-        "figs",
-        "no",
-        "nos",
-        "vol",
-        "vols",
-        "p",
-        "pp",
-        "ch",
-        "chap",
-        "sec",
-        "sect",
-        "eq",
-        "eqs",
-        "ed",
-        "eds",
-        "ref",
-        "refs",
-        "art",
-        "para",
-        "op",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "dept",
-        "univ",
-        "assn",
-        "bros",
-        "a.m",
-        "p.m",
-        "ph.d",
-        "u.s",
-        "u.k",
-        "u.n",
-        "e.u",
-    ]
+# Words that, followed by a period, never end a sentence (compared in lower case) ...
+_ABBREVIATION_LINES = (
+    "e.g eg i.e ie cf vs viz al approx resp incl excl esp",
+    "dr mr mrs ms mme mlle prof st sr jr mt gen col lt sgt capt rev hon sen gov pres",
+    "inc ltd co corp dept univ assn bros a.m p.m ph.d u.s u.k u.n e.u",
 )
+# ... and words that do not end one when a number follows ("Fig. 3", "No. 5", "pp. 12").
+_NUMBERED_LINES = (
+    "fig figs no nos vol vols p pp ch chap sec sect eq eqs art ref refs para op ca ed eds",
+    "jan feb mar apr jun jul aug sep sept oct nov dec",
+)
+ABBREVIATIONS = frozenset(word for line in _ABBREVIATION_LINES for word in line.split())
+NUMBERED_ABBREVIATIONS = frozenset(word for line in _NUMBERED_LINES for word in line.split())
 
 
 def _line_start(text: str, pos: int) -> int:
@@ -145,7 +69,10 @@ def _ends_sentence(text: str, seg_start: int, m: re.Match[str], next_char: str) 
     word = text[word_start : m.start()].lstrip(_OPENERS)
     if not word:
         return True
-    if word.lower() in ABBREVIATIONS or _INITIALS.fullmatch(word):
+    lowered = word.lower()
+    if lowered in ABBREVIATIONS or _INITIALS.fullmatch(word):
+        return False
+    if lowered in NUMBERED_ABBREVIATIONS and (next_char.isdigit() or next_char in "(["):
         return False
     # "1. Item" at the start of a line is a list marker, not the end of a sentence.
     return not (word.isdigit() and not text[_line_start(text, word_start) : word_start].strip())

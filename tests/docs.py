@@ -203,29 +203,11 @@ def docx_bytes() -> bytes:
 def long_markdown(sections: int = 40, paragraphs: int = 6) -> str:
     """A long structured document (headings, prose, lists) for chunking and speed checks."""
     rng = random.Random(7)
-    words = [
-        "river",
-        "stone",
-        "valley",
-        "engine",
-        "signal",
-        "harvest",
-        "market",
-        "theory",
-        "pattern",
-        "winter",
-        "bridge",
-        "council",
-        "metal",
-        "garden",
-        "window",
-        "orbit",
-        "pencil",
-        "coast",
-        "ladder",
-        "forest",
-        "station",
-    ]
+    vocabulary = (
+        "river stone valley engine signal harvest market theory pattern winter bridge "
+        "council metal garden window orbit pencil coast ladder forest station"
+    )
+    words = vocabulary.split()
     parts = ["# A Long Handbook"]
     for s in range(sections):
         parts.append(f"## Section {s + 1}: {rng.choice(words).title()}")

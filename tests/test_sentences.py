@@ -45,6 +45,16 @@ def sentences(text: str) -> list[str]:
             id="initials and Fig. are not cut",
         ),
         pytest.param(
+            "Read pp. 12-14 and No. 5 first. He said no. Then he left for the art. It closed.",
+            [
+                "Read pp. 12-14 and No. 5 first.",
+                "He said no.",
+                "Then he left for the art.",
+                "It closed.",
+            ],
+            id="No. and pp. hold only before a number",
+        ),
+        pytest.param(
             'He said "Stop." Then he left. (It was late.) Everyone slept.',
             ['He said "Stop."', "Then he left.", "(It was late.)", "Everyone slept."],
             id="closing quotes and brackets stay with their sentence",

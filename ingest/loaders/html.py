@@ -10,74 +10,24 @@ from ingest.errors import DocumentError
 from ingest.loaders.document import BlockKind, DocumentBuilder, ParsedDocument
 from ingest.loaders.encoding import decode_text
 
-_INVISIBLE = frozenset(
-    [
-        "head",
-        "script",
-        "style",
-        "noscript",
-        "template",
-        "svg",
-        "math",
-        "canvas",
-        "iframe",
-        "object",
-        "embed",
-        "video",
-        "audio",
-        "map",
-        "input",
-        "select",
-        "option",
-        "textarea",
-        "button",
-        "dialog",
-    ]
+
+def _tags(*lines: str) -> frozenset[str]:
+    return frozenset(tag for line in lines for tag in line.split())
+
+
+_INVISIBLE = _tags(
+    "head script style noscript template svg math canvas iframe object embed video audio",
+    "map input select option textarea button dialog",
 )
 _BOILERPLATE = frozenset({"nav", "aside", "header", "footer"})
 _BOILERPLATE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
 _CONTENT_ROOTS = frozenset({"article", "main"})
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _KINDS: dict[str, BlockKind] = {"li": "list_item", "dt": "list_item", "blockquote": "quote"}
-_BLOCK_TAGS = frozenset(
-    [
-        "address",
-        "article",
-        "body",
-        "blockquote",
-        "caption",
-        "dd",
-        "details",
-        "dialog",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "hr",
-        "html",
-        "legend",
-        "li",
-        "main",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "table",
-        "ul",
-        "header",
-        "footer",
-        "center",
-    ]
+_BLOCK_TAGS = _tags(
+    "address article body blockquote caption dd details dialog div dl dt fieldset figcaption",
+    "figure form h1 h2 h3 h4 h5 h6 hr html legend li main ol p pre section summary table ul",
+    "header footer center",
 )
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
