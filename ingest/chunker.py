@@ -104,7 +104,6 @@ def _overlap_start(
     """
     chunk_start, chunk_end = chunk[0].start, chunk[-1].end
     best = None
-    expected_end = chunk_end
     seen: set[int] = set()
     for unit in reversed(chunk):
         if unit.block in seen:
@@ -115,7 +114,7 @@ def _overlap_start(
         for s_start, s_end in reversed(sentences.of(unit.block)):
             if s_end > chunk_end:
                 continue
-            if best is None and s_end != expected_end:
+            if best is None and s_end != chunk_end:
                 return None
             if s_start <= chunk_start or chunk_end - s_start > budget:
                 return best
@@ -131,7 +130,7 @@ def chunk_document(
         raise ValueError("chunk_size must be positive")
     overlap = max(0, min(overlap, chunk_size // 2))
     sentences = _Sentences(doc.text, doc.blocks)
-    spans: list[tuple[int, int, int]] = []
+    spans: list[tuple[int, int]] = []
     current: list[_Unit] = []
     has_content = False
     pending = _units(doc, sentences, chunk_size)[::-1]
@@ -148,7 +147,7 @@ def chunk_document(
                 pending.extend(reversed(parts))
                 continue
         if current and ((is_heading and has_content) or too_big):
-            spans.append((current[0].start, current[-1].end, current[0].block))
+            spans.append((current[0].start, current[-1].end))
             start = None
             same_section = doc.blocks[current[-1].block].heading_path == block.heading_path
             if not is_heading and same_section and has_content:
@@ -164,16 +163,17 @@ def chunk_document(
         current.append(unit)
         has_content = has_content or not is_heading
     if current:
-        spans.append((current[0].start, current[-1].end, current[0].block))
+        spans.append((current[0].start, current[-1].end))
     return _chunks(doc, spans, doc_id, source)
 
 
 def _chunks(
-    doc: ParsedDocument, spans: list[tuple[int, int, int]], doc_id: str, source: str
+    doc: ParsedDocument, spans: list[tuple[int, int]], doc_id: str, source: str
 ) -> list[Chunk]:
+    """Chunk records; a chunk opening with nested headings gets the deepest heading path."""
     starts = [b.start for b in doc.blocks]
     chunks = []
-    for index, (start, end, _) in enumerate(spans):
+    for index, (start, end) in enumerate(spans):
         first = max(bisect.bisect_right(starts, start) - 1, 0)
         path_block = first
         while (
