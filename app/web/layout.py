@@ -103,7 +103,7 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
                             height=560,
                             latex_delimiters=[],
                             feedback_options=None,
-                            buttons=["copy"],
+                            buttons=[],
                             placeholder="Ask about the indexed documents. Every answer cites "
                             "its passages: click a number to see the quote.",
                         )
@@ -178,6 +178,9 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
         ask.click(chat.respond, chat_inputs, chat_outputs, api_visibility="private")
         show_scores.change(rerender, [turns, show_scores], [sources], api_visibility="private")
         clear.click(
+            reset, [show_scores], [chatbot, turns, sources, answer_json], api_visibility="private"
+        )
+        chatbot.clear(
             reset, [show_scores], [chatbot, turns, sources, answer_json], api_visibility="private"
         )
         add.click(
