@@ -37,6 +37,11 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def bad_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return write_bad_files(tmp_path_factory.mktemp("bad"))
+
+
+@pytest.fixture(scope="session")
 def parsed(corpus: dict[str, Path]) -> dict[str, ParsedDocument]:
     return {name: load_document(path, path.read_bytes()) for name, path in corpus.items()}
 
@@ -155,8 +160,10 @@ def test_docx_headings_lists_and_tables_come_from_styles(parsed: dict[str, Parse
 
 
 @pytest.mark.parametrize(("name", "message"), BAD_FILE_ERRORS.items(), ids=list(BAD_FILE_ERRORS))
-def test_each_bad_input_gets_its_specific_error(name: str, message: str, tmp_path: Path) -> None:
-    path = write_bad_files(tmp_path)[name]
+def test_each_bad_input_gets_its_specific_error(
+    name: str, message: str, bad_files: dict[str, Path]
+) -> None:
+    path = bad_files[name]
     with pytest.raises(DocumentError) as raised:
         load_document(path, path.read_bytes())
     assert message in str(raised.value)

@@ -22,9 +22,13 @@ _DROPPED_CHARS = (
     + "".join(chr(c) for c in range(32) if chr(c) not in "\n\r\t\x0b\x0c")
     + "\x7f"
 )
-_TRANSLATION = str.maketrans(
-    {**{c: " " for c in _SPACE_CHARS}, **{c: "\n" for c in _NEWLINE_CHARS}},
-) | {ord(c): None for c in _DROPPED_CHARS}
+_REPLACEMENTS = (
+    {c: " " for c in _SPACE_CHARS}
+    | {c: "\n" for c in _NEWLINE_CHARS}
+    | {c: "" for c in _DROPPED_CHARS}
+)
+# A regex finds the rare special characters far faster than str.translate walks every one.
+_SPECIAL = re.compile("[" + re.escape("".join(_REPLACEMENTS)) + "]")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _SEPARATORS = re.compile(r"[\s_\-.]+")
 
@@ -52,7 +56,9 @@ class ParsedDocument:
 def normalise(text: str) -> str:
     """The canonical form of a document's text (see the module docstring)."""
     text = unicodedata.normalize("NFC", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_TRANSLATION)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _SPECIAL.search(text):
+        text = _SPECIAL.sub(lambda m: _REPLACEMENTS[m.group()], text)
     if " \n" in text:
         text = "\n".join(line.rstrip(" ") for line in text.split("\n"))
     if "\n\n\n" in text:
