@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ingest.loaders import Block, ParsedDocument
@@ -35,15 +36,24 @@ class _Sentences:
     def __init__(self, text: str, blocks: list[Block]) -> None:
         self._text = text
         self._blocks = blocks
-        self._cache: dict[int, list[tuple[int, int]]] = {}
+        self._cache: dict[int, tuple[list[tuple[int, int]], list[int]]] = {}
 
-    def of(self, index: int) -> list[tuple[int, int]]:
-        spans = self._cache.get(index)
-        if spans is None:
+    def _entry(self, index: int) -> tuple[list[tuple[int, int]], list[int]]:
+        entry = self._cache.get(index)
+        if entry is None:
             block = self._blocks[index]
             spans = sentence_spans(self._text, block.start, block.end)
-            self._cache[index] = spans
-        return spans
+            entry = self._cache[index] = (spans, [end for _, end in spans])
+        return entry
+
+    def of(self, index: int) -> list[tuple[int, int]]:
+        return self._entry(index)[0]
+
+    def ending_by(self, index: int, offset: int) -> Iterator[tuple[int, int]]:
+        """The block's sentences that end at or before ``offset``, last first."""
+        spans, ends = self._entry(index)
+        for i in range(bisect.bisect_right(ends, offset) - 1, -1, -1):
+            yield spans[i]
 
 
 def _word_runs(text: str, start: int, end: int, size: int) -> list[tuple[int, int]]:
@@ -111,9 +121,7 @@ def _overlap_start(
         seen.add(unit.block)
         if doc.blocks[unit.block].kind == "heading":
             return best
-        for s_start, s_end in reversed(sentences.of(unit.block)):
-            if s_end > chunk_end:
-                continue
+        for s_start, s_end in sentences.ending_by(unit.block, chunk_end):
             if best is None and s_end != chunk_end:
                 return None
             if s_start <= chunk_start or chunk_end - s_start > budget:

@@ -75,7 +75,14 @@ def _ends_sentence(text: str, seg_start: int, m: re.Match[str], next_char: str) 
     if lowered in NUMBERED_ABBREVIATIONS and (next_char.isdigit() or next_char in "(["):
         return False
     # "1. Item" at the start of a line is a list marker, not the end of a sentence.
-    return not (word.isdigit() and not text[_line_start(text, word_start) : word_start].strip())
+    return not (word.isdigit() and _starts_line(text, word_start))
+
+
+def _starts_line(text: str, pos: int) -> bool:
+    """Whether only indentation precedes ``pos`` on its line (cost: the indentation only)."""
+    while pos > 0 and text[pos - 1] == " ":
+        pos -= 1
+    return pos == 0 or text[pos - 1] == "\n"
 
 
 def _segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
