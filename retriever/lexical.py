@@ -19,7 +19,7 @@ import bm25s
 import numpy as np
 
 from ingest.records import Chunk, DocumentRecord
-from retriever.tokens import tokenize
+from retriever.tokens import index_terms
 
 
 class ChunkSource(Protocol):
@@ -58,7 +58,7 @@ class Snapshot:
         self, question: str, n: int, doc_ids: Iterable[str] | None = None
     ) -> list[tuple[Chunk, float]]:
         """Up to ``n`` chunks sharing terms with ``question``, best BM25 score first."""
-        terms = list(dict.fromkeys(tokenize(question)))
+        terms = list(dict.fromkeys(index_terms(question)))
         if self.bm25 is None or not terms or n <= 0:
             return []
         mask = self._doc_mask(doc_ids)
@@ -84,7 +84,7 @@ class Snapshot:
 class LexicalIndex:
     """A BM25 index kept equal to the store's committed chunks, ids and all."""
 
-    def __init__(self, store: ChunkSource, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, store: ChunkSource, k1: float = 1.2, b: float = 0.5) -> None:
         self._store = store
         self._k1 = k1
         self._b = b
@@ -120,7 +120,7 @@ class LexicalIndex:
         terms: dict[tuple[str, str], list[str]] = {}
         for chunk in chunks:
             key = (chunk.id, chunk.text)
-            terms[key] = old.get(key) or tokenize(index_text(chunk))
+            terms[key] = old.get(key) or index_terms(index_text(chunk))
         bm25 = bm25s.BM25(k1=self._k1, b=self._b)
         bm25.index([terms[(c.id, c.text)] for c in chunks], show_progress=False)
         rows: dict[str, list[int]] = {}

@@ -4,7 +4,8 @@ Matching has to survive what embeddings miss: codes and numbers ("H2020", "ElyT-
 accents typed or not, and questions in another language than the corpus that share only
 names and numbers with it. So terms are accent-free and case-folded, compounds are kept whole
 and split into parts, and words are folded by a light suffix stripper that works for English
-and French alike.
+and French alike. Pairs of neighbouring terms are indexed too, so a passage naming "steam
+engine" outranks one that merely says "steam" and "engine" apart.
 """
 
 from __future__ import annotations
@@ -75,6 +76,12 @@ def tokenize(text: str) -> list[str]:
         elif whole not in STOPWORDS:
             terms.append(stem(whole))
     return terms
+
+
+def index_terms(text: str) -> list[str]:
+    """The terms of ``text`` followed by each pair of neighbouring terms."""
+    terms = tokenize(text)
+    return terms + [f"{a} {b}" for a, b in zip(terms, terms[1:])]
 
 
 def _keep_part(piece: str) -> bool:
