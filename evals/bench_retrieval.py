@@ -1,6 +1,6 @@
 """Retrieval benchmark: citewise hybrid search against the LangChain recipe and plain BM25.
 
-    python -m evals.bench_retrieval [--sample 400] [--squad PATH] [--no-insis]
+    python -m evals.bench_retrieval [--sample 400] [--squad PATH] [--no-insis] [--torch-threads N]
 
 The SQuAD slice is ingested (each article one document) into a temporary index with
 ``sync_paths``; the recipe (RecursiveCharacterTextSplitter 1000/200, the same MiniLM model,
@@ -13,6 +13,7 @@ as gold, when that dataset exists.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import tempfile
@@ -20,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from evals.squad_data import DEFAULT_SQUAD, read_squad, sample, write_articles
 from ingest.settings import Settings, load_settings
@@ -75,18 +77,34 @@ def score(name: str, search: Search, cases: Sequence[Case]) -> Row:
         longest = max([longest, *(len(p) for p in passages)])
     hits = {k: sum(1 for r in ranks if r is not None and r <= k) / len(cases) for k in (1, 5, 10)}
     mrr = sum(1 / r for r in ranks if r is not None) / len(cases)
-    times.sort()
-    p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
-    return Row(name, hits, mrr, statistics.median(times), p95, longest)
+    return Row(name, hits, mrr, statistics.median(times), percentile(times, 0.95), longest)
 
 
-def citewise_search(settings: Settings) -> Search:
-    from ingest.embedder import get_embedder
+class TimedEmbedder:
+    """The project's embedder, recording how long each query embedding takes."""
+
+    def __init__(self, embedder: Any) -> None:
+        self.embedder = embedder
+        self.times: list[float] = []
+
+    def embed_query(self, text: str) -> list[float]:
+        began = time.perf_counter()
+        vector: list[float] = self.embedder.embed_query(text)
+        self.times.append((time.perf_counter() - began) * 1000)
+        return vector
+
+
+def citewise_search(settings: Settings, embedder: TimedEmbedder) -> Search:
     from ingest.store import ChunkStore
     from retriever.hybrid import HybridRetriever
 
-    retriever = HybridRetriever(ChunkStore.open(settings), get_embedder(settings), settings)
+    retriever = HybridRetriever(ChunkStore.open(settings), embedder, settings)
     return lambda q: [p.text for p in retriever.search(q, k=DEPTH)]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def recipe_chunks(texts: dict[str, str]) -> list[tuple[str, str]]:
@@ -133,20 +151,32 @@ def bm25_search(chunks: list[tuple[str, str]]) -> Search:
     return search
 
 
-def compare(title: str, texts: dict[str, str], cases: list[Case], settings: Settings, tmp: Path) -> None:
+def compare(
+    title: str, texts: dict[str, str], cases: list[Case], settings: Settings, tmp: Path
+) -> None:
+    from ingest.embedder import get_embedder
+
     chunks = recipe_chunks(texts)
     print(f"\n{title}: {len(cases)} questions, {len(texts)} documents, {len(chunks)} recipe chunks")
+    embedder = TimedEmbedder(get_embedder(settings))
     rows = [
-        score("citewise hybrid", citewise_search(settings), cases),
+        score("citewise hybrid", citewise_search(settings, embedder), cases),
         score("LangChain recipe", recipe_search(chunks, settings, tmp), cases),
         score("BM25 on recipe chunks", bm25_search(chunks), cases),
     ]
-    print(f"{'retriever':<24}{'hit@1':>7}{'hit@5':>7}{'hit@10':>8}{'MRR':>7}{'p50 ms':>9}{'p95 ms':>9}{'max chars':>11}")
+    heads = ("hit@1", "hit@5", "hit@10", "MRR", "p50 ms", "p95 ms", "max chars")
+    print(f"{'retriever':<24}" + "".join(f"{h:>10}" for h in heads))
     for r in rows:
         print(
-            f"{r.name:<24}{r.hits[1]:>7.3f}{r.hits[5]:>7.3f}{r.hits[10]:>8.3f}{r.mrr:>7.3f}"
-            f"{r.p50_ms:>9.1f}{r.p95_ms:>9.1f}{r.longest:>11}"
+            f"{r.name:<24}{r.hits[1]:>10.3f}{r.hits[5]:>10.3f}{r.hits[10]:>10.3f}{r.mrr:>10.3f}"
+            f"{r.p50_ms:>10.1f}{r.p95_ms:>10.1f}{r.longest:>10}"
         )
+    spent = embedder.times[WARMUP:]
+    print(
+        f"citewise latency includes the query embedding: p50 {statistics.median(spent):.1f} ms, "
+        f"p95 {percentile(spent, 0.95):.1f} ms (torch threads {torch_threads()}, "
+        f"load average {os.getloadavg()[0]:.1f})"
+    )
 
 
 def squad(path: Path, n: int, tmp: Path) -> None:
@@ -161,7 +191,9 @@ def squad(path: Path, n: int, tmp: Path) -> None:
     if report.failed:
         raise SystemExit(f"ingest failed: {report.failed}")
     cases = [Case(q.question, q.answers) for q in chosen]
-    compare("SQuAD slice", {a.title: a.text for a in articles}, cases, settings, tmp / "squad-recipe")
+    compare(
+        "SQuAD slice", {a.title: a.text for a in articles}, cases, settings, tmp / "squad-recipe"
+    )
 
 
 def insis(tmp: Path) -> None:
@@ -171,7 +203,11 @@ def insis(tmp: Path) -> None:
     if not INSIS_DATASET.is_file():
         print(f"\nINSIS: skipped, no dataset at {INSIS_DATASET}")
         return
-    items = [i for i in load_dataset(INSIS_DATASET) if i.answerable and i.evidence and not i.earlier_turns]
+    items = [
+        i
+        for i in load_dataset(INSIS_DATASET)
+        if i.answerable and i.evidence and not i.earlier_turns
+    ]
     settings = load_settings(store_dir=tmp / "insis-index")
     sync_paths([INSIS_CORPUS], settings)
     texts = _document_texts(settings)
@@ -190,12 +226,29 @@ def _document_texts(settings: Settings) -> dict[str, str]:
     return texts
 
 
+def torch_threads() -> int:
+    import torch
+
+    return int(torch.get_num_threads())
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sample", type=int, default=400, help="answerable SQuAD questions (seed 0)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sample", type=int, default=400, help="answerable SQuAD questions (seed 0)"
+    )
     parser.add_argument("--squad", type=Path, default=DEFAULT_SQUAD)
     parser.add_argument("--no-insis", action="store_true", help="skip the INSIS corpus")
+    parser.add_argument(
+        "--torch-threads", type=int, default=None, help="torch intra-op threads (default: torch's)"
+    )
     args = parser.parse_args(argv)
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     with tempfile.TemporaryDirectory(prefix="citewise-bench-") as name:
         tmp = Path(name)
         squad(args.squad, args.sample, tmp)

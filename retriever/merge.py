@@ -47,7 +47,9 @@ def merge(candidates: list[Candidate], k: int, max_chars: int) -> list[Passage]:
             break
         chunk = candidate.chunk
         span = _Span(chunk.doc_id, chunk.start, chunk.end, chunk.text, [candidate])
-        touching = [s for s in spans if s.doc_id == span.doc_id and s.overlaps(span.start, span.end)]
+        touching = [
+            s for s in spans if s.doc_id == span.doc_id and s.overlaps(span.start, span.end)
+        ]
         if not touching:
             if not any(s.text.strip() == span.text.strip() for s in spans):
                 spans.append(span)
@@ -80,7 +82,9 @@ def _leftover(span: _Span, taken: list[_Span]) -> _Span | None:
     for a, b in pieces:
         text = span.text[a - span.start : b - span.start]
         stripped = text.strip()
-        if len(stripped) < MIN_PIECE_CHARS or (best is not None and len(stripped) <= len(best.text)):
+        if len(stripped) < MIN_PIECE_CHARS or (
+            best is not None and len(stripped) <= len(best.text)
+        ):
             continue
         a += len(text) - len(text.lstrip())
         best = _Span(span.doc_id, a, a + len(stripped), stripped, span.members)

@@ -28,7 +28,7 @@ STOPWORDS = frozenset(
     lui ma mais me meme mes moi mon ne nos notre nous ou par pas pour qu que quel quelle quels
     quelles qui sa se ses son sont sur ta te tes toi ton tu un une vos votre vous c d j l m n
     y ete etait sont quoi dont cette cet
-    """.split()
+    """.split()  # noqa: SIM905 - a word list reads better as prose
 )
 
 # Longest first; each needs a stem of at least _MIN_STEM letters left. English and French
@@ -39,7 +39,7 @@ _SUFFIXES = tuple(
         ational ization ements ement ation ities ations ments ment ness ingly
         ings ing edly ed ies ives ive ises ise izes ize ees ers er eurs eur euses euse ions ion
         ity ies iques ique ites ite es s e ly al aux
-        """.split(),
+        """.split(),  # noqa: SIM905
         key=len,
         reverse=True,
     )
@@ -81,7 +81,7 @@ def tokenize(text: str) -> list[str]:
 def index_terms(text: str) -> list[str]:
     """The terms of ``text`` followed by each pair of neighbouring terms."""
     terms = tokenize(text)
-    return terms + [f"{a} {b}" for a, b in zip(terms, terms[1:])]
+    return terms + [f"{a} {b}" for a, b in zip(terms, terms[1:], strict=False)]
 
 
 def _keep_part(piece: str) -> bool:

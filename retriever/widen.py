@@ -46,7 +46,8 @@ def widen(
         text, sentences = found
         start, end = widen_span(passage.start, passage.end, sentences, n)
         joined = [
-            kept for kept in result
+            kept
+            for kept in result
             if kept.doc_id == passage.doc_id and kept.start < end and start < kept.end
         ]
         if not joined:
@@ -56,5 +57,7 @@ def widen(
         end = max(end, *(k.end for k in joined))
         ids = tuple(dict.fromkeys(i for p in (*joined, passage) for i in p.chunk_ids))
         keeper = replace(joined[0], start=start, end=end, text=text[start:end], chunk_ids=ids)
-        result = [keeper if p is joined[0] else p for p in result if all(p is not j for j in joined[1:])]
+        result = [
+            keeper if p is joined[0] else p for p in result if all(p is not j for j in joined[1:])
+        ]
     return result

@@ -109,8 +109,12 @@ def test_a_very_long_question_is_cut_and_still_answered(notes_settings: Settings
     assert passages and all(isinstance(p, Passage) for p in passages)
 
 
-def test_the_lexical_index_follows_add_change_remove_and_rebuild(settings: Settings, tmp_path: Path) -> None:
-    folder = write(tmp_path / "docs", {"a.txt": "Ostriches cannot fly.", "b.txt": "Kiwis lay huge eggs."})
+def test_the_lexical_index_follows_add_change_remove_and_rebuild(
+    settings: Settings, tmp_path: Path
+) -> None:
+    folder = write(
+        tmp_path / "docs", {"a.txt": "Ostriches cannot fly.", "b.txt": "Kiwis lay huge eggs."}
+    )
     sync_paths([folder], settings)
     retriever = retriever_for(settings)
     assert doc_ids_of(retriever.search("ostriches", k=1)) == ["a.txt"]
@@ -173,7 +177,7 @@ def test_returned_passages_are_exact_spans_that_never_overlap(
             if not widen:
                 assert len(p.text) <= insis_settings.chunk_size
         spans = sorted((p.doc_id, p.start, p.end) for p in passages)
-        for (doc_a, _, end_a), (doc_b, start_b, _) in zip(spans, spans[1:]):
+        for (doc_a, _, end_a), (doc_b, start_b, _) in zip(spans, spans[1:], strict=False):
             assert doc_a != doc_b or end_a <= start_b
 
 
@@ -199,4 +203,13 @@ def test_the_langchain_retriever_returns_documents_with_metadata(
     first = documents[0]
     assert "ElyT-MaX" in first.page_content
     assert first.metadata["doc_id"] == "cnrs-insis-international.md"
-    assert set(first.metadata) >= {"start", "end", "heading_path", "page", "fused_score", "dense_score", "lexical_score", "chunk_ids"}
+    assert set(first.metadata) >= {
+        "start",
+        "end",
+        "heading_path",
+        "page",
+        "fused_score",
+        "dense_score",
+        "lexical_score",
+        "chunk_ids",
+    }

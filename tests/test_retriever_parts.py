@@ -53,7 +53,9 @@ def test_tokenize_keeps_names_numbers_and_folds_words(text: str, expected: list[
 
 def test_fusion_ranks_a_chunk_found_by_one_side_only() -> None:
     a, b, c = chunk("d", 0, 0, 20), chunk("d", 1, 20, 40), chunk("d", 2, 40, 60)
-    fused = fuse([(a, 0.9), (b, 0.8)], [(c, 12.0), (a, 3.0)], dense_weight=1, lexical_weight=1, rrf_k=60)
+    fused = fuse(
+        [(a, 0.9), (b, 0.8)], [(c, 12.0), (a, 3.0)], dense_weight=1, lexical_weight=1, rrf_k=60
+    )
     assert [x.chunk.id for x in fused] == [a.id, c.id, b.id]
     assert (fused[1].dense, fused[1].lexical) == (None, 12.0)
     assert (fused[2].dense, fused[2].lexical) == (0.8, None)
