@@ -12,6 +12,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from chromadb.errors import NotFoundError
+
 from ingest.errors import QueryError
 from ingest.settings import Settings
 from retriever.dense import dense_search
@@ -75,6 +77,14 @@ class HybridRetriever:
         if widen < 0:
             raise QueryError(f"widen must be 0 or more, not {widen}")
         wanted = None if doc_ids is None else list(dict.fromkeys(doc_ids))
+        try:
+            passages = self._search(text, k, wanted)
+        except NotFoundError:
+            self._reconnect()
+            passages = self._search(text, k, wanted)
+        return widen_passages(passages, widen, self.documents.get)
+
+    def _search(self, text: str, k: int, wanted: list[str] | None) -> list[Passage]:
         n = max(self.settings.candidates, k)
         index = self.lexical.current()
         lexical = index.search(text, n, wanted)
@@ -90,8 +100,15 @@ class HybridRetriever:
             lexical_weight=self.settings.lexical_weight,
             rrf_k=self.settings.rrf_k,
         )
-        passages = merge(candidates, k, self.settings.chunk_size)
-        return widen_passages(passages, widen, self.documents.get)
+        return merge(candidates, k, self.settings.chunk_size)
+
+    def _reconnect(self) -> None:
+        """Another process rebuilt the index, so this connection's collections are gone."""
+        from ingest.store import ChunkStore
+
+        self.store = ChunkStore.open(self.settings)
+        self.lexical = LexicalIndex(self.store)
+        self.documents = DocumentTexts(self.store)
 
 
 _shared: dict[tuple[Any, ...], tuple[Any, LexicalIndex, DocumentTexts]] = {}

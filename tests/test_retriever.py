@@ -109,7 +109,7 @@ def test_a_very_long_question_is_cut_and_still_answered(notes_settings: Settings
     assert passages and all(isinstance(p, Passage) for p in passages)
 
 
-def test_the_lexical_index_follows_add_change_remove_and_rebuild(
+def test_the_lexical_index_follows_add_change_remove_and_a_rebuild_elsewhere(
     settings: Settings, tmp_path: Path
 ) -> None:
     folder = write(
@@ -137,7 +137,6 @@ def test_the_lexical_index_follows_add_change_remove_and_rebuild(
     assert retriever.lexical.chunk_ids == store_ids(retriever) and len(store_ids(retriever)) == 2
 
     sync_paths([folder], settings, rebuild=True)
-    retriever = retriever_for(settings)
     assert doc_ids_of(retriever.search("PX-42", k=1)) == ["c.txt"]
     assert retriever.lexical.chunk_ids == store_ids(retriever)
 
