@@ -17,13 +17,18 @@ from functools import lru_cache
 from pathlib import Path
 
 from app.extractive import Analysis
-from app.extractive.scoring import answer_spans, context_stems
-from app.extractive.terms import content_stems
+from app.extractive.question import AnswerType
+from app.extractive.scoring import answer_spans, context_stems, focus_near
+from app.extractive.terms import content_stems, words
 from ingest.errors import SettingsError
 from ingest.settings import Settings
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.toml")
-FEATURES = ("coverage", "own", "absent", "names_missing", "type_missing", "dense")
+FEATURES = (
+    "coverage", "own", "absent", "names_missing", "type_missing", "focus_missing",
+    "key_missing", "negation", "margin", "dense",
+)  # fmt: skip
+_NEGATIONS = frozenset("not never no none nor without n't cannot ne jamais aucun sans".split())
 
 
 @dataclass(frozen=True)
@@ -58,8 +63,7 @@ def default_calibration() -> Calibration:
 def features(analysis: Analysis) -> dict[str, float]:
     """The signals the answerability score is made of, each between 0 and 1."""
     if not analysis.scored:
-        return {"coverage": 0.0, "own": 0.0, "absent": 1.0, "names_missing": 1.0,
-                "type_missing": 1.0, "dense": 0.0}  # fmt: skip
+        return {name: 1.0 if "missing" in name or name == "absent" else 0.0 for name in FEATURES}
     best = analysis.scored[0]
     weights = analysis.weights
     anywhere: set[str] = set()
@@ -72,14 +76,35 @@ def features(analysis: Analysis) -> dict[str, float]:
     chosen = analysis.chosen
     typed = any(answer_spans(analysis.frame, unit.text) for unit in chosen)
     dense = max((p.dense_score or 0.0 for p in analysis.passages), default=0.0)
+    missing = [w for t, w in weights.weights.items() if t not in around]
+    top = max(weights.weights.values(), default=1.0)
+    focus = _focus_found(analysis) if analysis.frame.focus else 1.0
+    second = analysis.scored[1].score if len(analysis.scored) > 1 else 0.0
+    question_words = {w.folded for w in words(analysis.question)}
     return {
         "coverage": min(1.0, best.overlap),
         "own": min(1.0, best.own),
         "absent": 1.0 - weights.share(anywhere),
         "names_missing": len(names - around) / len(names) if names else 0.0,
         "type_missing": 1.0 if analysis.frame.factual and not typed else 0.0,
+        "focus_missing": 1.0 - focus,
+        "key_missing": max(missing, default=0.0) / top,
+        "negation": 1.0 if question_words & _NEGATIONS else 0.0,
+        "margin": min(1.0, max(0.0, best.score - second)),
         "dense": max(0.0, dense),
     }
+
+
+def _focus_found(analysis: Analysis) -> float:
+    """For a number question, how much of its noun follows a number in the answer
+    ("how many staff": is there a number of staff at all?)."""
+    if analysis.frame.answer_type is not AnswerType.NUMBER:
+        return 1.0
+    return max(
+        (focus_near(analysis.frame, u.text, s) for u in analysis.chosen
+         for s in answer_spans(analysis.frame, u.text)),
+        default=0.0,
+    )  # fmt: skip
 
 
 def answerability(analysis: Analysis, calibration: Calibration | None = None) -> float:

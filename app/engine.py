@@ -15,7 +15,7 @@ from typing import Any
 
 from app.abstention import Calibration, answerability, default_calibration, threshold
 from app.answer import Answer
-from app.errors import BackendError
+from app.errors import BackendError, EmptyIndexError
 from app.extractive import Analysis, ExtractiveAnswerer
 from app.followup import search_query, validate_history
 from ingest.errors import QueryError
@@ -77,10 +77,12 @@ class AnswerEngine:
         """Growing partial answers; the last one is final and complete."""
         started = time.perf_counter()
         name = self._backend(backend)
-        question = _clean(question, self.settings.max_question_chars)
         messages = validate_history(list(history))
+        question = _clean(question, self.settings.max_question_chars)
         query = search_query(question, messages)
         passages = self.retriever.search(query, k=top_k or self.settings.top_k)
+        if not passages:
+            self._check_index()
         retrieved = time.perf_counter()
         analysis = self.extractive.analyse(question, passages, query)
         score = answerability(analysis, self.calibration)
@@ -98,6 +100,16 @@ class AnswerEngine:
             question, passages, messages, fallback=self._fallback(analysis)
         ):
             yield self._finish(partial, score, query, timings, retrieved, started)
+
+    def analyse(
+        self, question: str, history: Sequence[dict[str, str]] = (), top_k: int | None = None
+    ) -> Analysis:
+        """The extractive reading of a question (what abstention is decided on), for tools
+        such as the calibration script."""
+        question = _clean(question, self.settings.max_question_chars)
+        query = search_query(question, validate_history(list(history)))
+        passages = self.retriever.search(query, k=top_k or self.settings.top_k)
+        return self.extractive.analyse(question, passages, query)
 
     def _finish(
         self,
@@ -117,6 +129,15 @@ class AnswerEngine:
             search_query=query,
             timings_ms={k: round(v, 2) for k, v in stages.items()},
         )
+
+    def _check_index(self) -> None:
+        """No passage at all usually means an empty index: say how to fill it."""
+        store = getattr(self.retriever, "store", None)
+        if store is not None and not store.documents():
+            raise EmptyIndexError(
+                "The index is empty: there are no documents to answer from",
+                "run 'citewise ingest corpus/', or ingest your own folder, first",
+            )
 
     def _fallback(self, analysis: Analysis) -> Any:
         def fallback(reason: str) -> Answer:

@@ -111,7 +111,7 @@ def type_match(frame: QuestionFrame, unit: Unit) -> float:
     if not spans:
         return 0.0
     if kind is AnswerType.NUMBER and frame.focus:
-        return 1.0 + FOCUS_WEIGHT / TYPE_WEIGHT * max(_focus_near(frame, unit.text, s) for s in spans)
+        return 1.0 + FOCUS_WEIGHT / TYPE_WEIGHT * max(focus_near(frame, unit.text, s) for s in spans)
     return 1.0
 
 
@@ -140,7 +140,7 @@ def answer_spans(frame: QuestionFrame, text: str) -> list[tuple[int, int]]:
     return kept
 
 
-def _focus_near(frame: QuestionFrame, text: str, span: tuple[int, int], window: int = 5) -> float:
+def focus_near(frame: QuestionFrame, text: str, span: tuple[int, int], window: int = 5) -> float:
     """Share of the focus noun found in the few words right after a number ("20 IRP ...")."""
     after = words(text[span[1] :])[:window]
     stems = {s for w in after for s in word_stems(w)}

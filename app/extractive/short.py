@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from app.extractive.question import AnswerType, QuestionFrame
-from app.extractive.scoring import _focus_near, answer_spans
+from app.extractive.scoring import focus_near, answer_spans
 from app.extractive.terms import word_stems, words
 from app.extractive.units import Unit
 
@@ -36,7 +36,7 @@ def _span_score(frame: QuestionFrame, text: str, span: tuple[int, int]) -> float
     distance = min((abs(index - p) for p in positions), default=len(sentence_words))
     score = 1.0 / (1 + distance)
     if frame.answer_type is AnswerType.NUMBER:
-        score += 2.0 * _focus_near(frame, text, span)
+        score += 2.0 * focus_near(frame, text, span)
     return score
 
 

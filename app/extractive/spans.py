@@ -62,9 +62,15 @@ def find_spans(sentence: str, answer_type: AnswerType) -> list[tuple[int, int]]:
     names = [s for s in (_trim_name(sentence, m.span()) for m in NAME.finditer(sentence)) if s]
     names = [s for s in names if not DATE.fullmatch(sentence[s[0] : s[1]])]
     if answer_type is AnswerType.PLACE:
-        places = [s for s in names if _PLACE_BEFORE.search(sentence[: s[0]])]
-        return _join_place_pairs(sentence, places or names)
+        return _join_place_pairs(sentence, [s for s in names if _is_place(sentence, s, names)])
     return names
+
+
+def _is_place(sentence: str, span: tuple[int, int], names: list[tuple[int, int]]) -> bool:
+    """A name after "in", "at", "based in"..., or the second of a "Sendai, Japan" pair."""
+    if _PLACE_BEFORE.search(sentence[: span[0]]):
+        return True
+    return any(end < span[0] and sentence[end : span[0]] == ", " for _, end in names)
 
 
 def _matches(pattern: re.Pattern[str], sentence: str) -> list[tuple[int, int]]:

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:[-'’][^\W_]+)*|[^\W_]+")
 
+_INVERSION = re.compile(r"-(?:t-)?(?:il|elle|ils|elles|on)$")
 _ELISION = re.compile(r"(?i:[cdjlmnst]|qu|jusqu|lorsqu)['’](?=\w)")
 
 STOPWORDS = frozenset(
@@ -114,7 +115,9 @@ class Word:
 
     @property
     def is_content(self) -> bool:
-        return not self.is_stopword and (len(self.folded) > 1 or self.text.isdigit())
+        if self.is_stopword or _INVERSION.search(self.folded):
+            return False
+        return len(self.folded) > 1 or self.text.isdigit()
 
 
 def words(text: str) -> list[Word]:
