@@ -47,13 +47,13 @@ def test_text_output_shows_the_answer_then_numbered_sources(insis_store_dir: Pat
 def test_history_file_resolves_a_follow_up(insis_store_dir: Path, tmp_path: Path) -> None:
     history = tmp_path / "chat.json"
     history.write_text(json.dumps([
-        {"role": "user", "content": "Which IRL is co-managed with Thales?"},
-        {"role": "assistant", "content": "CINTRA is co-managed with Thales [1]."},
+        {"role": "user", "content": "Which international laboratory is based in Sendai?"},
+        {"role": "assistant", "content": "ElyT-MaX (materials) with Tohoku University [1]."},
     ]))  # fmt: skip
-    code, out, _ = run("In which country is it?", "--history", str(history), "--json",
+    code, out, _ = run("When was it created?", "--history", str(history), "--json",
                        "--store", str(insis_store_dir))  # fmt: skip
     assert code == 0
-    assert "Singapore" in json.loads(out)["answer"]
+    assert json.loads(out)["short_answer"] == "January 1, 2016"
 
 
 @pytest.mark.parametrize(
