@@ -11,6 +11,7 @@ chunking), so vectors of two models are never mixed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -202,17 +203,17 @@ class ChunkStore:
         """Drops the whole index (records first, so a crash midway leaves no record without
         chunks) and re-creates it empty with the current settings."""
         for name in (self._settings.collection + DOCUMENTS_SUFFIX, self._settings.collection):
-            try:
+            with contextlib.suppress(Exception):  # it may not exist
                 self._client.delete_collection(name)
-            except Exception:  # noqa: S110 - it may not exist
-                pass
         self._open_collections()
 
     # Reading ---------------------------------------------------------------------------------
 
     def documents(self) -> list[DocumentRecord]:
         got = self._docs.get(include=["metadatas"])
-        records = [_record_from(i, m, None) for i, m in zip(got["ids"], got["metadatas"])]
+        records = [
+            _record_from(i, m, None) for i, m in zip(got["ids"], got["metadatas"], strict=True)
+        ]
         return sorted(records, key=lambda r: r.doc_id)
 
     def document(self, doc_id: str) -> DocumentRecord | None:
@@ -224,7 +225,7 @@ class ChunkStore:
     def _committed(self) -> dict[str, str]:
         """doc_id -> content hash of every committed document."""
         got = self._docs.get(include=["metadatas"])
-        return {i: m["content_hash"] for i, m in zip(got["ids"], got["metadatas"])}
+        return {i: m["content_hash"] for i, m in zip(got["ids"], got["metadatas"], strict=True)}
 
     def _chunks_where(self, where: dict[str, Any] | None) -> list[Chunk]:
         """Chunks of committed document versions only, so a reader never sees a document
@@ -233,7 +234,7 @@ class ChunkStore:
         got = self._chunks.get(where=where, include=["metadatas", "documents"])
         chunks = [
             _chunk_from(t, m)
-            for t, m in zip(got["documents"], got["metadatas"])
+            for t, m in zip(got["documents"], got["metadatas"], strict=True)
             if committed.get(m["doc_id"]) == m["doc_hash"]
         ]
         return sorted(chunks, key=lambda c: (c.doc_id, c.index))
@@ -248,7 +249,7 @@ class ChunkStore:
         got = self._chunks.get(include=["metadatas"])
         return [
             StoredChunk(i, m.get("doc_id", ""), m.get("doc_hash", ""))
-            for i, m in zip(got["ids"], got["metadatas"])
+            for i, m in zip(got["ids"], got["metadatas"], strict=True)
         ]
 
     def count(self) -> int:
@@ -258,7 +259,7 @@ class ChunkStore:
         """Changes whenever a document is added, changed or removed, or the index rebuilt."""
         got = self._docs.get(include=["metadatas"])
         digest = hashlib.sha256(str(self._chunks.id).encode())
-        for doc_id, meta in sorted(zip(got["ids"], got["metadatas"])):
+        for doc_id, meta in sorted(zip(got["ids"], got["metadatas"], strict=True)):
             digest.update(f"{doc_id}\0{meta['content_hash']}\0{meta.get('ingested_at')}\n".encode())
         return digest.hexdigest()[:16]
 
@@ -287,7 +288,9 @@ class ChunkStore:
                 where=where,
                 include=["metadatas", "documents", "distances"],
             )
-            found = list(zip(got["documents"][0], got["metadatas"][0], got["distances"][0]))
+            found = list(
+                zip(got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True)
+            )
             hits = [
                 (_chunk_from(text, meta), 1.0 - float(distance))
                 for text, meta, distance in found
@@ -351,7 +354,7 @@ class ChunkStore:
         """Deletes chunks left by an interrupted run and returns the ids of documents whose
         chunk count does not match their record (to be re-ingested)."""
         records = self._docs.get(include=["metadatas"])
-        live = {i: m for i, m in zip(records["ids"], records["metadatas"])}
+        live = {i: m for i, m in zip(records["ids"], records["metadatas"], strict=True)}
         stale, counts = [], Counter[str]()
         for chunk in self.stored_chunks():
             record = live.get(chunk.doc_id)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -130,9 +130,7 @@ def _megabytes(size: int) -> str:
 
 
 class _Sync:
-    def __init__(
-        self, settings: Settings, store: ChunkStore, progress: Progress | None
-    ) -> None:
+    def __init__(self, settings: Settings, store: ChunkStore, progress: Progress | None) -> None:
         self.settings = settings
         self.store = store
         self.progress = progress
@@ -173,9 +171,7 @@ class _Sync:
                 if not is_supported(path):
                     suffix = path.suffix or "(none)"
                     self.report.files.append(
-                        FileResult(
-                            str(path), doc_id, "skipped", f"unsupported extension {suffix}"
-                        )
+                        FileResult(str(path), doc_id, "skipped", f"unsupported extension {suffix}")
                     )
                     continue
                 first = self.claimed.setdefault(doc_id, path)
@@ -231,7 +227,7 @@ class _Sync:
             source=source,
             content_hash=digest,
             chunks=len(chunks),
-            ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
             text=parsed.text,
         )
         chunks = [replace(c, doc_hash=digest) for c in chunks]

@@ -32,7 +32,10 @@ def test_ingest_sync_and_query_through_a_chroma_server(
     store = ChunkStore.open(settings)
     question = get_embedder(settings).embed_query("What causes tides?")
     [(chunk, similarity)] = store.query(question, 5)
-    assert (chunk.doc_id, chunk.text) == ("tides.txt", "Tides are caused by the gravity of the Moon.")
+    assert (chunk.doc_id, chunk.text) == (
+        "tides.txt",
+        "Tides are caused by the gravity of the Moon.",
+    )
     assert 0.5 < similarity <= 1.0
     assert [r.doc_id for r in store.documents()] == ["tides.txt"]
     assert not (tmp_path / "local").exists()

@@ -58,9 +58,7 @@ def _assert_consistent(store: ChunkStore) -> None:
         assert [c.index for c in chunks if c.doc_id == doc_id] == list(range(record.chunks))
 
 
-@pytest.mark.parametrize(
-    "stage", ["mid_embed", "after_add", "after_commit", "after_record_delete"]
-)
+@pytest.mark.parametrize("stage", ["mid_embed", "after_add", "after_commit", "after_record_delete"])
 def test_run_killed_at_any_stage_is_repaired_exactly_by_the_next_run(
     stage: str, tmp_path: Path, settings: Settings
 ) -> None:

@@ -112,9 +112,7 @@ def test_remove_deletes_record_and_chunks(store: ChunkStore, embedder: Embedder)
     assert store.all_chunks() == kept
 
 
-def test_revision_changes_only_when_documents_change(
-    store: ChunkStore, embedder: Embedder
-) -> None:
+def test_revision_changes_only_when_documents_change(store: ChunkStore, embedder: Embedder) -> None:
     empty = store.revision()
     _write(store, embedder, "a.txt", "a" * 64)
     one = store.revision()
@@ -174,7 +172,9 @@ def test_missing_embedding_model_is_a_clear_error(tmp_path: Path) -> None:
         embedder.embed_query("hello")
 
 
-def test_heading_paths_containing_the_separator_round_trip(store: ChunkStore, embedder: Embedder) -> None:
+def test_heading_paths_containing_the_separator_round_trip(
+    store: ChunkStore, embedder: Embedder
+) -> None:
     chunk = replace(_chunks("p.txt", "f" * 64, SPANS)[2], heading_path=("A > B", "C"))
     store.add_chunks([chunk], embedder.embed_documents([chunk.text]))
     store.commit(_record("p.txt", "f" * 64, 1))
@@ -191,3 +191,15 @@ def test_readers_see_only_chunks_of_committed_versions(
     assert store.all_chunks() == store.chunks_of("doc.txt") == committed
     hits = store.query(embedder.embed_query("Cats purr when content."), 3)
     assert sorted(c.id for c, _ in hits) == sorted(c.id for c in committed)
+
+
+def test_embeddings_match_plain_float32_sentence_transformers(embedder: Embedder) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    from ingest.embedder import resolve_model
+
+    texts = ["Glaciers carve valleys.", "The parliament sits in Edinburgh. " * 20]
+    plain = SentenceTransformer(resolve_model(embedder.name), device="cpu")
+    expected = plain.encode(texts, normalize_embeddings=True)
+    for got, want in zip(embedder.embed_documents(texts), expected, strict=True):
+        assert sum(g * w for g, w in zip(got, want, strict=True)) > 0.999

@@ -144,4 +144,3 @@ def test_progress_reports_files_and_embedding(folder: Path, settings: Settings) 
     seen: list[tuple[str, int, int]] = []
     sync_paths([folder], settings, progress=lambda *event: seen.append(event))
     assert ("files", 2, 2) in seen and ("embed", 2, 2) in seen
-
