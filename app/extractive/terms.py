@@ -7,9 +7,10 @@ of it) as well as a comparable form, so words keep their offsets next to their s
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+
+from retriever.tokens import fold as _fold_accents
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:[-'’][^\W_]+)*|[^\W_]+")
 
@@ -56,9 +57,9 @@ NUMBER_WORDS = {
 
 
 def fold(text: str) -> str:
-    """Case-folded text without accents, so "Présence" matches "presence"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("’", "'")
+    """The retriever's fold (no case, no accents), with typographic apostrophes made plain so
+    "l’Université" and "l'universite" match."""
+    return _fold_accents(text).replace("’", "'")
 
 
 @lru_cache(maxsize=65536)
