@@ -1,9 +1,9 @@
 """Does a passage support a sentence? A cheap, explainable lexical check.
 
 Used to vet an LLM's sentences before they are shown: a sentence is supported by a passage when
-a window of one to three consecutive passage sentences holds most of its content words (compared
-after folding case and accents and stripping common English suffixes), every number it states,
-every capitalised name it uses, and any negation it makes.
+a window of one to three consecutive passage sentences holds most of its content words (folded
+and stemmed as the extractive answerer does), every number it states, every capitalised name it
+uses, and any negation it makes.
 
 Known limitation: the check is lexical. A sentence that drops a negation the passage makes
 ("X is 330 m tall" against "X is not 330 m tall"), or that swaps who did what to whom with the
@@ -13,9 +13,10 @@ same words, still counts as supported.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
+from app.extractive import terms
+from app.extractive.terms import fold, stem
 from ingest.sentences import sentence_spans
 
 MIN_COVERAGE = 0.6
@@ -27,31 +28,21 @@ MAX_WINDOW = 3
 WINDOW_PENALTY = 0.25
 """Coverage a quote must gain per extra sentence, so quotes stay as short as they can."""
 
-_STOPWORD_TEXT = """
-    a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it its
-    itself just me more most my myself of off on once only or other our ours ourselves out over own
-    same she should so some such than that the their theirs them themselves then there these they
-    this those through to too under until up very was we were what when where which while who whom
-    why will with would you your yours yourself yourselves according based called known one's
-    passage passages answer question document documents text states say says said"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+STOPWORDS = terms.STOPWORDS | frozenset(
+    """
+    above according again against am answer based because below document documents down during
+    few further hers herself himself known myself once one's ours ourselves over passage passages
+    question says states text themselves too under yourself yourselves
+    """.split()  # noqa: SIM905 - a word list reads better as prose
+)
+"""The answerer's stopwords plus the words an LLM uses to talk about its sources."""
 
 NEGATIONS = frozenset({"not", "no", "never", "none", "nor", "cannot", "without"})
 
-NUMBER_WORDS = {
-    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
-    "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+NUMBER_WORDS = {word: str(value) for word, value in terms.NUMBER_WORDS.items()} | {
     "first": "1", "second": "2", "third": "3",
 }  # fmt: skip
-
-SUFFIXES = (
-    ("ational", "ate"), ("ations", "ate"), ("ation", "ate"), ("ingly", ""), ("edly", ""),
-    ("ments", ""), ("ment", ""), ("ness", ""), ("ities", ""), ("ity", ""), ("ies", "y"),
-    ("ied", "y"), ("ing", ""), ("ers", ""), ("er", ""), ("ed", ""), ("es", ""), ("ly", ""),
-    ("al", ""), ("s", ""),
-)  # fmt: skip
+"""Number words as the digits they stand for; small ordinals count as their number."""
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?")
 
@@ -60,20 +51,6 @@ _WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?")
 class _Terms:
     content: frozenset[str]
     required: frozenset[str]
-
-
-def fold(text: str) -> str:
-    """Lower-case ``text`` and strip accents, so "Université" matches "universite"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def stem(word: str) -> str:
-    """Strip one common English suffix; crude, but applied identically to both sides."""
-    for suffix, replacement in SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + replacement
-    return word
 
 
 def _number(token: str) -> str:
