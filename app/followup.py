@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from app.answer import CANNOT_ANSWER
 from app.errors import HistoryError
-from app.extractive.terms import STOPWORDS, content_stems, fold, words
+from app.extractive.terms import content_stems, words
 
 _REFERRING = frozenset(
     """it its it's they them their theirs this that these those he him his she her there
@@ -80,7 +80,7 @@ def search_query(question: str, history: Sequence[Mapping[str, str]]) -> str:
 
 def _salient(text: str) -> list[str]:
     """The words of a question worth searching again: names first, then content words."""
-    found = [w for w in words(text) if w.is_content and w.folded not in _QUESTION_WORDS]
+    found = [w for w in words(text) if w.is_content]
     named = [w.text for w in found if w.is_capitalised or w.is_number]
     return named + [w.text for w in found if w.text not in named]
 
@@ -90,7 +90,7 @@ def _names(text: str) -> list[str]:
     return [
         w.text
         for w in words(text)
-        if (w.is_capitalised or w.text[:1].isdigit()) and fold(w.text) not in STOPWORDS
+        if (w.is_capitalised or w.text[:1].isdigit()) and not w.is_stopword
     ]
 
 
