@@ -3,20 +3,18 @@
 ``load_document`` raises ``DocumentError`` for anything wrong with the file; the message says
 what is wrong ("file is empty", "PDF is encrypted", ...) and the caller prefixes the file name.
 No exception from a parsing library escapes: an unexpected one is wrapped, naming the format.
+Each format's module (and its parsing library: pypdf, python-docx, selectolax) is imported on
+first use, so a no-op re-ingest, which only asks ``is_supported``, never pays for them.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 
 from ingest.errors import DocumentError
 from ingest.loaders.document import Block, BlockKind, ParsedDocument, humanise, normalise
-from ingest.loaders.encoding import decode_text
-from ingest.loaders.html import load_html
-from ingest.loaders.lines import parse_lines
-from ingest.loaders.pdf import load_pdf
-from ingest.loaders.word import load_docx
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",
@@ -32,28 +30,41 @@ Loader = Callable[[bytes, str], ParsedDocument]
 
 
 def _load_text(data: bytes, fallback_title: str) -> ParsedDocument:
+    from ingest.loaders.encoding import decode_text
+    from ingest.loaders.lines import parse_lines
+
     return parse_lines(decode_text(data), fallback_title, markdown=False)
 
 
 def _load_markdown(data: bytes, fallback_title: str) -> ParsedDocument:
+    from ingest.loaders.encoding import decode_text
+    from ingest.loaders.lines import parse_lines
+
     return parse_lines(decode_text(data), fallback_title, markdown=True)
 
 
-_LOADERS: dict[str, tuple[str, Loader]] = {
-    ".txt": ("text", _load_text),
-    ".md": ("Markdown", _load_markdown),
-    ".markdown": ("Markdown", _load_markdown),
-    ".html": ("HTML", load_html),
-    ".htm": ("HTML", load_html),
-    ".pdf": ("PDF", load_pdf),
-    ".docx": ("Word", load_docx),
+_LOADERS: dict[str, tuple[str, str]] = {
+    ".txt": ("text", "ingest.loaders:_load_text"),
+    ".md": ("Markdown", "ingest.loaders:_load_markdown"),
+    ".markdown": ("Markdown", "ingest.loaders:_load_markdown"),
+    ".html": ("HTML", "ingest.loaders.html:load_html"),
+    ".htm": ("HTML", "ingest.loaders.html:load_html"),
+    ".pdf": ("PDF", "ingest.loaders.pdf:load_pdf"),
+    ".docx": ("Word", "ingest.loaders.word:load_docx"),
 }
+"""Extension -> (format name, "module:function" of its loader)."""
 SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(sorted(_LOADERS))
 
 
 def is_supported(path: Path) -> bool:
     """Whether ``load_document`` knows the file's extension."""
     return path.suffix.lower() in _LOADERS
+
+
+def _loader(target: str) -> Loader:
+    module, _, function = target.partition(":")
+    loader: Loader = getattr(importlib.import_module(module), function)
+    return loader
 
 
 def load_document(path: Path, data: bytes) -> ParsedDocument:
@@ -67,7 +78,8 @@ def load_document(path: Path, data: bytes) -> ParsedDocument:
         )
     if not data.strip():
         raise DocumentError("file is empty")
-    name, loader = _LOADERS[suffix]
+    name, target = _LOADERS[suffix]
+    loader = _loader(target)
     try:
         document = loader(data, humanise(path.stem))
     except DocumentError:
