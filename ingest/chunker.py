@@ -18,6 +18,10 @@ from ingest.loaders import Block, ParsedDocument
 from ingest.records import Chunk
 from ingest.sentences import sentence_spans
 
+CHUNKER_VERSION = 1
+"""Bump when the same document and settings would be cut differently: indexes built by an
+older chunker then need --rebuild (the store records this with the index settings)."""
+
 _WORD_END = re.compile(r"\S+")
 
 

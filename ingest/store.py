@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from ingest.chunker import CHUNKER_VERSION
 from ingest.errors import IndexSettingsMismatch, StoreError
 from ingest.records import Chunk, DocumentRecord
 
@@ -43,13 +44,11 @@ def crash_point(stage: str) -> None:
 
 def index_settings(settings: Settings) -> dict[str, str | int]:
     """Everything that must match for two vectors or two chunkings to be comparable."""
-    from ingest import chunker
-
     return {
         "embedding_model": settings.embedding_model,
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
-        "chunker_version": getattr(chunker, "CHUNKER_VERSION", 1),
+        "chunker_version": CHUNKER_VERSION,
         "index_format": INDEX_FORMAT,
     }
 
