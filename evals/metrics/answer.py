@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
+from evals.metrics.squad import tokens_f1
 from evals.metrics.text import contains_phrase, strip_markers, tokens
 
 
@@ -20,15 +20,8 @@ def is_correct(answer: str, facts: Sequence[Sequence[str]]) -> bool:
 
 
 def token_f1(prediction: str, reference: str) -> float:
-    """Harmonic mean of token precision and recall between answer and reference."""
-    pred, ref = tokens(strip_markers(prediction)), tokens(reference)
-    if not pred or not ref:
-        return float(pred == ref)
-    common = sum((Counter(pred) & Counter(ref)).values())
-    if common == 0:
-        return 0.0
-    precision, recall = common / len(pred), common / len(ref)
-    return 2 * precision * recall / (precision + recall)
+    """SQuAD's token F1, over our more forgiving normalisation (number words, accents)."""
+    return tokens_f1(tokens(strip_markers(prediction)), tokens(reference))
 
 
 def length_words(answer: str) -> int:

@@ -22,7 +22,11 @@ def exact(prediction: str, gold: str) -> float:
 
 
 def f1(prediction: str, gold: str) -> float:
-    pred, ref = normalize_answer(prediction).split(), normalize_answer(gold).split()
+    return tokens_f1(normalize_answer(prediction).split(), normalize_answer(gold).split())
+
+
+def tokens_f1(pred: Sequence[str], ref: Sequence[str]) -> float:
+    """Harmonic mean of the token precision and recall of ``pred`` against ``ref``."""
     if not pred or not ref:
         return float(pred == ref)
     common = sum((Counter(pred) & Counter(ref)).values())

@@ -3,6 +3,8 @@
 Answers are compared after folding case, accents and punctuation, reading number words as
 digits ("forty-six" == "46") and ``%`` as "percent"; content words are also stemmed and
 stripped of stopwords.
+
+Independent of app/ and retriever/ on purpose: the judge must not share the judged system's rules.
 """
 
 from __future__ import annotations
