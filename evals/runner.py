@@ -123,24 +123,36 @@ def score(item: EvalItem, answer: Answer, latency_ms: float) -> QuestionResult:
     return result
 
 
+def answer_each(
+    engine: Any,
+    turn_lists: Sequence[Sequence[str]],
+    backend: str | None = None,
+    progress: Progress | None = None,
+) -> list[tuple[Answer, float]]:
+    """Each conversation's last answer and its latency in ms; one warm-up question first so
+    latency excludes loading."""
+    engine.answer(turn_lists[0][0], history=[], backend=backend)
+    answers = []
+    for done, turns in enumerate(turn_lists, start=1):
+        answers.append(ask(engine, turns, backend))
+        if progress:
+            progress(done, len(turn_lists))
+    return answers
+
+
 def run_dataset(
     engine: Any,
     items: Sequence[EvalItem],
     backend: str | None = None,
     progress: Progress | None = None,
 ) -> list[QuestionResult]:
-    """Answer and score every item; one warm-up question first so latency excludes loading."""
-    engine.answer(items[0].turns[0], history=[], backend=backend)
-    results = []
-    for done, item in enumerate(items, start=1):
-        answer, latency = ask(engine, item.turns, backend)
-        results.append(score(item, answer, latency))
-        if progress:
-            progress(done, len(items))
-    return results
+    """Answer and score every item."""
+    answers = answer_each(engine, [item.turns for item in items], backend, progress)
+    return [score(item, answer, ms) for item, (answer, ms) in zip(items, answers, strict=True)]
 
 
-def _mean(values: Sequence[float | int | bool | None]) -> float | None:
+def mean_present(values: Sequence[float | int | bool | None]) -> float | None:
+    """Mean of the values a check produced (None: not applicable, left out); None if none."""
     present = [float(v) for v in values if v is not None]
     return fmean(present) if present else None
 
@@ -152,15 +164,15 @@ def summarise(results: Sequence[QuestionResult]) -> dict[str, float | None]:
     answered = [r for r in results if not r.refused]
     metrics: dict[str, float | None] = {"dataset.questions": float(len(results))}
     for k in HIT_KS:
-        metrics[f"retrieval.hit@{k}"] = _mean([hit_at(r.rank, k) for r in answerable])
-    metrics["retrieval.mrr"] = _mean([reciprocal_rank(r.rank) for r in answerable])
-    metrics["retrieval.coverage@5"] = _mean([r.coverage_at_5 for r in answerable])
-    metrics["retrieval.full_coverage@5"] = _mean([r.coverage_at_5 == 1 for r in answerable])
-    metrics["answer.correctness"] = _mean([r.correct for r in answerable])
-    metrics["answer.f1"] = _mean([r.f1 for r in answerable])
-    metrics["answer.length_words"] = _mean([r.length_words for r in answered])
-    metrics["citations.precision"] = _mean([r.citation_precision for r in answered])
-    metrics["citations.recall"] = _mean([r.citation_recall for r in answered])
+        metrics[f"retrieval.hit@{k}"] = mean_present([hit_at(r.rank, k) for r in answerable])
+    metrics["retrieval.mrr"] = mean_present([reciprocal_rank(r.rank) for r in answerable])
+    metrics["retrieval.coverage@5"] = mean_present([r.coverage_at_5 for r in answerable])
+    metrics["retrieval.full_coverage@5"] = mean_present([r.coverage_at_5 == 1 for r in answerable])
+    metrics["answer.correctness"] = mean_present([r.correct for r in answerable])
+    metrics["answer.f1"] = mean_present([r.f1 for r in answerable])
+    metrics["answer.length_words"] = mean_present([r.length_words for r in answered])
+    metrics["citations.precision"] = mean_present([r.citation_precision for r in answered])
+    metrics["citations.recall"] = mean_present([r.citation_recall for r in answered])
     metrics["abstention.refusal_rate"] = refusal_rate([r.refused for r in unanswerable])
     metrics["abstention.false_refusal_rate"] = false_refusal_rate([r.refused for r in answerable])
     latencies = [r.latency_ms for r in results]
@@ -170,10 +182,10 @@ def summarise(results: Sequence[QuestionResult]) -> dict[str, float | None]:
 
 
 CATEGORY_METRICS = {
-    "correctness": lambda rs: _mean([r.correct for r in rs if r.answerable]),
-    "hit@5": lambda rs: _mean([hit_at(r.rank, 5) for r in rs if r.answerable]),
-    "citation recall": lambda rs: _mean([r.citation_recall for r in rs if not r.refused]),
-    "refusal (unanswerable)": lambda rs: _mean([r.refused for r in rs if not r.answerable]),
+    "correctness": lambda rs: mean_present([r.correct for r in rs if r.answerable]),
+    "hit@5": lambda rs: mean_present([hit_at(r.rank, 5) for r in rs if r.answerable]),
+    "citation recall": lambda rs: mean_present([r.citation_recall for r in rs if not r.refused]),
+    "refusal (unanswerable)": lambda rs: mean_present([r.refused for r in rs if not r.answerable]),
 }
 
 

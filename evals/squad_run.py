@@ -7,18 +7,17 @@ when the engine marks one, else the whole answer; a refusal predicts "" as SQuAD
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from statistics import fmean
 from typing import Any
 
 from app.answer import CANNOT_ANSWER
 from evals.metrics import squad
 from evals.metrics.abstention import false_refusal_rate, is_abstention, refusal_rate
 from evals.metrics.latency import percentile
+from evals.metrics.retrieval import hit_at
 from evals.metrics.text import strip_markers
-from evals.runner import Progress
+from evals.runner import Progress, answer_each, mean_present
 from evals.squad_data import SquadQuestion
 
 
@@ -77,19 +76,8 @@ def run_squad(
     backend: str | None = None,
     progress: Progress | None = None,
 ) -> list[SquadResult]:
-    engine.answer(questions[0].question, history=[], backend=backend)
-    results = []
-    for done, question in enumerate(questions, 1):
-        start = time.perf_counter()
-        answer = engine.answer(question.question, history=[], backend=backend)
-        results.append(score_squad(question, answer, (time.perf_counter() - start) * 1000))
-        if progress:
-            progress(done, len(questions))
-    return results
-
-
-def _mean(values: Sequence[float]) -> float | None:
-    return fmean(values) if values else None
+    answers = answer_each(engine, [[q.question] for q in questions], backend, progress)
+    return [score_squad(q, answer, ms) for q, (answer, ms) in zip(questions, answers, strict=True)]
 
 
 def summarise_squad(results: Sequence[SquadResult]) -> dict[str, float | None]:
@@ -99,12 +87,12 @@ def summarise_squad(results: Sequence[SquadResult]) -> dict[str, float | None]:
     return {
         "squad.questions": float(len(results)),
         "squad.hasans_questions": float(len(has)),
-        "squad.hit@1": _mean([float(r.rank == 1) for r in has]),
-        "squad.hit@5": _mean([float(r.rank is not None and r.rank <= 5) for r in has]),
-        "squad.answer_contains_gold": _mean([float(r.contains_gold) for r in has]),
-        "squad.exact": _mean([r.exact for r in results]),
-        "squad.f1": _mean([r.f1 for r in results]),
-        "squad.hasans_f1": _mean([r.f1 for r in has]),
+        "squad.hit@1": mean_present([hit_at(r.rank, 1) for r in has]),
+        "squad.hit@5": mean_present([hit_at(r.rank, 5) for r in has]),
+        "squad.answer_contains_gold": mean_present([r.contains_gold for r in has]),
+        "squad.exact": mean_present([r.exact for r in results]),
+        "squad.f1": mean_present([r.f1 for r in results]),
+        "squad.hasans_f1": mean_present([r.f1 for r in has]),
         "squad.noans_refusal_rate": refusal_rate([r.refused for r in no]),
         "squad.hasans_false_refusal_rate": false_refusal_rate([r.refused for r in has]),
         "squad.latency.p50_ms": percentile(latencies, 50),
