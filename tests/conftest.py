@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from local_server import free_port, serving
 
 from ingest.settings import Settings, load_settings
 
@@ -52,46 +49,19 @@ def insis_settings(insis_store_dir: Path) -> Settings:
     return load_settings(store_dir=insis_store_dir)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[str]:
     """A real ``chroma run`` server on loopback with its data in tmp_path; yields its URL."""
     if not CHROMA.exists() and shutil.which("chroma") is None:
         pytest.fail(f"chroma executable not found next to {sys.executable}")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = (tmp_path / "chroma.log").open("wb")
-    server = subprocess.Popen(
-        [
-            str(CHROMA if CHROMA.exists() else "chroma"),
-            *("run", "--path", str(tmp_path / "chroma")),
-            *("--host", "127.0.0.1", "--port", str(port)),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    output = (tmp_path / "chroma.log").read_text()
-                    pytest.fail(f"chroma server did not start: {output}")
-                time.sleep(0.2)
+    command = [
+        str(CHROMA if CHROMA.exists() else "chroma"),
+        *("run", "--path", str(tmp_path / "chroma")),
+        *("--host", "127.0.0.1", "--port", str(port)),
+    ]
+    with serving(
+        "chroma server", command, f"{url}/api/v2/heartbeat", tmp_path / "chroma.log", timeout_s=60
+    ):
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
