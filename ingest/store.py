@@ -7,19 +7,24 @@ record) are leftovers of an interrupted run and :meth:`ChunkStore.repair` delete
 
 The chunk collection's metadata records the settings that shaped its vectors (embedding model,
 chunking), so vectors of two models are never mixed.
+
+A ``--rebuild`` (by another process, or another ``ChunkStore`` in this one) drops and re-creates
+both collections; a store that was already open then fetches them again on its next call
+instead of failing on the dropped ones.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
 import signal
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
 from ingest.chunker import CHUNKER_VERSION
@@ -34,6 +39,9 @@ INDEX_FORMAT = 1
 DOCUMENTS_SUFFIX = "-documents"
 SETTING_PREFIX = "citewise:"
 CRASH_ENV = "CITEWISE_TEST_CRASH_AT"
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def crash_point(stage: str) -> None:
@@ -142,6 +150,31 @@ def _connect(settings: Settings) -> Any:
         ) from None
 
 
+def _is_dropped_collection(exc: Exception) -> bool:
+    from chromadb.errors import NotFoundError
+
+    return isinstance(exc, NotFoundError)
+
+
+def _refetching(
+    method: Callable[Concatenate[ChunkStore, P], R],
+) -> Callable[Concatenate[ChunkStore, P], R]:
+    """Runs ``method`` again on freshly fetched collections if the ones held were dropped by a
+    rebuild elsewhere. Every method so wrapped is safe to repeat (reads, upserts, deletes)."""
+
+    @functools.wraps(method)
+    def wrapper(self: ChunkStore, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            if not _is_dropped_collection(exc):
+                raise
+            self._open_collections()
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class ChunkStore:
     """Chunks and document records of one index, embedded or on a Chroma server."""
 
@@ -182,6 +215,7 @@ class ChunkStore:
             k[len(SETTING_PREFIX) :]: v for k, v in meta.items() if k.startswith(SETTING_PREFIX)
         }
 
+    @_refetching
     def check_settings(self) -> None:
         """Raises IndexSettingsMismatch if the index was built differently; an index holding
         no document is simply re-created with the current settings."""
@@ -208,6 +242,7 @@ class ChunkStore:
 
     # Reading ---------------------------------------------------------------------------------
 
+    @_refetching
     def documents(self) -> list[DocumentRecord]:
         got = self._docs.get(include=["metadatas"])
         records = [
@@ -215,6 +250,7 @@ class ChunkStore:
         ]
         return sorted(records, key=lambda r: r.doc_id)
 
+    @_refetching
     def document(self, doc_id: str) -> DocumentRecord | None:
         got = self._docs.get(ids=[doc_id], include=["metadatas", "documents"])
         if not got["ids"]:
@@ -238,12 +274,15 @@ class ChunkStore:
         ]
         return sorted(chunks, key=lambda c: (c.doc_id, c.index))
 
+    @_refetching
     def all_chunks(self) -> list[Chunk]:
         return self._chunks_where(None)
 
+    @_refetching
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         return self._chunks_where({"doc_id": doc_id})
 
+    @_refetching
     def stored_chunks(self) -> list[StoredChunk]:
         got = self._chunks.get(include=["metadatas"])
         return [
@@ -251,9 +290,11 @@ class ChunkStore:
             for i, m in zip(got["ids"], got["metadatas"], strict=True)
         ]
 
+    @_refetching
     def count(self) -> int:
         return int(self._chunks.count())
 
+    @_refetching
     def revision(self) -> str:
         """Changes whenever a document is added, changed or removed, or the index rebuilt."""
         got = self._docs.get(include=["metadatas"])
@@ -262,6 +303,7 @@ class ChunkStore:
             digest.update(f"{doc_id}\0{meta['content_hash']}\0{meta.get('ingested_at')}\n".encode())
         return digest.hexdigest()[:16]
 
+    @_refetching
     def query(
         self, embedding: Sequence[float], n: int, doc_ids: Iterable[str] | None = None
     ) -> list[tuple[Chunk, float]]:
@@ -301,6 +343,7 @@ class ChunkStore:
 
     # Writing (the order of these calls is what makes sync crash-safe; see ingest.sync) -------
 
+    @_refetching
     def add_chunks(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
         for begin in range(0, len(chunks), self._batch):
             part = chunks[begin : begin + self._batch]
@@ -311,6 +354,7 @@ class ChunkStore:
                 metadatas=[_chunk_metadata(c) for c in part],
             )
 
+    @_refetching
     def commit(self, record: DocumentRecord) -> None:
         """Makes ``record`` (and so the chunks carrying its hash) the document's live version."""
         self._docs.upsert(
@@ -332,6 +376,7 @@ class ChunkStore:
         for begin in range(0, len(ids), self._batch):
             self._chunks.delete(ids=list(ids[begin : begin + self._batch]))
 
+    @_refetching
     def delete_stale(self, doc_id: str, keep: Iterable[str]) -> int:
         """Deletes the chunks of ``doc_id`` that are not in ``keep``."""
         kept = set(keep)
@@ -340,6 +385,7 @@ class ChunkStore:
         self._delete_ids(stale)
         return len(stale)
 
+    @_refetching
     def remove(self, doc_id: str) -> bool:
         """Removes a document: its record first (the commit point), then its chunks."""
         if not self._docs.get(ids=[doc_id], include=[])["ids"]:
@@ -349,6 +395,7 @@ class ChunkStore:
         self._chunks.delete(where={"doc_id": doc_id})
         return True
 
+    @_refetching
     def repair(self) -> set[str]:
         """Deletes chunks left by an interrupted run and returns the ids of documents whose
         chunk count does not match their record (to be re-ingested)."""

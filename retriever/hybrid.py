@@ -12,8 +12,6 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from chromadb.errors import NotFoundError
-
 from ingest.errors import QueryError
 from ingest.settings import Settings
 from retriever.dense import dense_search
@@ -77,11 +75,7 @@ class HybridRetriever:
         if widen < 0:
             raise QueryError(f"widen must be 0 or more, not {widen}")
         wanted = None if doc_ids is None else list(dict.fromkeys(doc_ids))
-        try:
-            passages = self._search(text, k, wanted)
-        except NotFoundError:
-            self._reconnect()
-            passages = self._search(text, k, wanted)
+        passages = self._search(text, k, wanted)
         return widen_passages(passages, widen, self.documents.get)
 
     def _search(self, text: str, k: int, wanted: list[str] | None) -> list[Passage]:
@@ -101,14 +95,6 @@ class HybridRetriever:
             rrf_k=self.settings.rrf_k,
         )
         return merge(candidates, k, self.settings.chunk_size)
-
-    def _reconnect(self) -> None:
-        """Another process rebuilt the index, so this connection's collections are gone."""
-        from ingest.store import ChunkStore
-
-        self.store = ChunkStore.open(self.settings)
-        self.lexical = LexicalIndex(self.store)
-        self.documents = DocumentTexts(self.store)
 
 
 _shared: dict[tuple[Any, ...], tuple[Any, LexicalIndex, DocumentTexts]] = {}

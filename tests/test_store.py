@@ -121,6 +121,22 @@ def test_revision_changes_only_when_documents_change(store: ChunkStore, embedder
     assert store.revision() != one
 
 
+def test_an_open_store_follows_a_rebuild_made_by_another_store(
+    settings: Settings, store: ChunkStore, embedder: Embedder
+) -> None:
+    _write(store, embedder, "old.txt", "a" * 64)
+    before = store.revision()
+    other = ChunkStore.open(settings)
+    other.reset()
+    new = _write(other, embedder, "new.txt", "b" * 64)
+
+    assert store.revision() != before
+    assert [r.doc_id for r in store.documents()] == ["new.txt"]
+    assert store.all_chunks() == new and store.count() == 3
+    assert [c.doc_id for c, _ in store.query(embedder.embed_query("yeast"), 1)] == ["new.txt"]
+    assert store.remove("new.txt") is True and other.documents() == []
+
+
 def test_other_model_or_chunking_on_a_built_index_is_refused(
     settings: Settings, embedder: Embedder
 ) -> None:
