@@ -20,6 +20,7 @@ from app.extractive import Analysis, ExtractiveAnswerer
 from app.followup import search_query, validate_history
 from ingest.errors import QueryError
 from ingest.settings import Settings
+from retriever.passage import Passage
 
 EXTRACTIVE = "extractive"
 LLM = "llm"
@@ -78,9 +79,7 @@ class AnswerEngine:
         started = time.perf_counter()
         name = self._backend(backend)
         messages = validate_history(list(history))
-        question = _clean(question, self.settings.max_question_chars)
-        query = search_query(question, messages)
-        passages = self.retriever.search(query, k=top_k or self.settings.top_k)
+        question, query, passages = self._retrieve(question, messages, top_k)
         if not passages:
             self._check_index()
         retrieved = time.perf_counter()
@@ -106,10 +105,17 @@ class AnswerEngine:
     ) -> Analysis:
         """The extractive reading of a question (what abstention is decided on), for tools
         such as the calibration script."""
-        question = _clean(question, self.settings.max_question_chars)
-        query = search_query(question, validate_history(list(history)))
-        passages = self.retriever.search(query, k=top_k or self.settings.top_k)
+        messages = validate_history(list(history))
+        question, query, passages = self._retrieve(question, messages, top_k)
         return self.extractive.analyse(question, passages, query)
+
+    def _retrieve(
+        self, question: str, messages: list[dict[str, str]], top_k: int | None
+    ) -> tuple[str, str, list[Passage]]:
+        """The cleaned question, the query searched for it in this chat, and what was found."""
+        question = _clean(question, self.settings.max_question_chars)
+        query = search_query(question, messages)
+        return question, query, self.retriever.search(query, k=top_k or self.settings.top_k)
 
     def _finish(
         self,
