@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.squad_data import DEFAULT_SQUAD, read_squad, sample, write_articles
+from ingest.embedder import QUERY_THREADS
 from ingest.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,7 +175,7 @@ def compare(
     spent = embedder.times[WARMUP:]
     print(
         f"citewise latency includes the query embedding: p50 {statistics.median(spent):.1f} ms, "
-        f"p95 {percentile(spent, 0.95):.1f} ms (torch threads {torch_threads()}, "
+        f"p95 {percentile(spent, 0.95):.1f} ms (query torch threads {QUERY_THREADS}, "
         f"load average {os.getloadavg()[0]:.1f})"
     )
 
@@ -226,12 +227,6 @@ def _document_texts(settings: Settings) -> dict[str, str]:
     return texts
 
 
-def torch_threads() -> int:
-    import torch
-
-    return int(torch.get_num_threads())
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -242,7 +237,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--squad", type=Path, default=DEFAULT_SQUAD)
     parser.add_argument("--no-insis", action="store_true", help="skip the INSIS corpus")
     parser.add_argument(
-        "--torch-threads", type=int, default=None, help="torch intra-op threads (default: torch's)"
+        "--torch-threads",
+        type=int,
+        default=None,
+        help="torch intra-op threads for ingestion (default: torch's); queries use "
+        "ingest.embedder.QUERY_THREADS",
     )
     args = parser.parse_args(argv)
     if args.torch_threads:

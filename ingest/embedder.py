@@ -6,9 +6,10 @@ first ``embed_*`` call. One instance per model name is shared by the whole proce
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ingest.errors import EmbeddingModelError
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
     from ingest.settings import Settings
 
 EmbedProgress = Callable[[int, int], None]
+QUERY_THREADS = 1
+"""Torch threads for one query. A question is a few dozen tokens: one thread embeds it in
+about 15 ms on a 2-core machine, while two threads wait on each other as soon as anything
+else runs (p95 270-900 ms under load, measured with evals.bench_retrieval)."""
 
 
 def resolve_model(name: str) -> str:
@@ -43,6 +48,26 @@ def _native_bf16() -> bool:
     return bool(
         torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
     )
+
+
+@contextlib.contextmanager
+def _torch_threads(limit: int) -> Iterator[None]:
+    """At most ``limit`` intra-op threads for torch calls made by this thread in the block.
+
+    Torch keeps the count per thread once a thread has used it, so a batch embedding in
+    another thread (an upload in the web UI) keeps all its threads meanwhile.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    if before <= limit:
+        yield
+        return
+    torch.set_num_threads(limit)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class Embedder:
@@ -113,7 +138,9 @@ class Embedder:
         return [by_text[t] for t in texts]
 
     def embed_query(self, text: str) -> list[float]:
-        return self._encode([text])[0]
+        """One text, embedded on a single thread (see ``QUERY_THREADS``)."""
+        with _torch_threads(QUERY_THREADS):
+            return self._encode([text])[0]
 
 
 _embedders: dict[str, Embedder] = {}

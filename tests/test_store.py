@@ -209,6 +209,16 @@ def test_readers_see_only_chunks_of_committed_versions(
     assert sorted(c.id for c, _ in hits) == sorted(c.id for c in committed)
 
 
+def test_a_query_is_embedded_on_one_thread_like_a_document(embedder: Embedder) -> None:
+    import torch
+
+    threads = torch.get_num_threads()
+    query = embedder.embed_query("Rockets burn liquid hydrogen.")
+    assert torch.get_num_threads() == threads
+    (document,) = embedder.embed_documents(["Rockets burn liquid hydrogen."])
+    assert sum(q * d for q, d in zip(query, document, strict=True)) > 0.9999
+
+
 def test_embeddings_match_plain_float32_sentence_transformers(embedder: Embedder) -> None:
     from sentence_transformers import SentenceTransformer
 
