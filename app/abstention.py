@@ -3,7 +3,10 @@
 The answerability score is a logistic combination of signals read from the extractive
 analysis: how much of the question (weighted towards its rare words, names and numbers) the
 best sentence and its context cover, how much of it occurs nowhere in the retrieved passages,
-whether a span of the expected type was found, and the dense similarity of the best passage.
+whether a span of the expected type was found, whether the phrase naming what is asked for
+("the [budget] of ...") is near the chosen sentences or anywhere in the passages, and the
+dense similarity of the best passage. A question in another language than the passages is
+flagged, and its words are not counted as missing from them.
 Weights and threshold are fitted by ``python -m evals.calibrate`` on labelled questions and
 stored in ``app/calibration.toml``; the ``abstain_threshold`` setting overrides the threshold.
 """
@@ -26,8 +29,13 @@ from ingest.settings import Settings
 CALIBRATION_FILE = Path(__file__).with_name("calibration.toml")
 FEATURES = (
     "coverage", "own", "absent", "names_missing", "type_missing", "focus_missing",
-    "key_missing", "negation", "margin", "dense",
+    "key_missing", "negation", "margin", "dense", "head_absent", "head_far", "foreign",
 )  # fmt: skip
+_FRENCH = frozenset(
+    "le la les du des est sont quel quelle quels quelles combien qui dans pour une et quand "
+    "comment".split()
+)
+_ENGLISH = frozenset("the is are of and what which how who in for was were does did when".split())
 _NEGATIONS = frozenset("not never no none nor without n't cannot ne jamais aucun sans".split())
 
 
@@ -81,18 +89,33 @@ def features(analysis: Analysis) -> dict[str, float]:
     focus = _focus_found(analysis) if analysis.frame.focus else 1.0
     second = analysis.scored[1].score if len(analysis.scored) > 1 else 0.0
     question_words = {w.folded for w in words(analysis.question)}
+    head = set(analysis.frame.head)
+    foreign = _language(analysis.question) != _language(" ".join(u.text for u in analysis.units))
+    chosen_stems = set().union(*(u.stems | context_stems(u) for u in chosen)) if chosen else around
     return {
         "coverage": min(1.0, best.overlap),
         "own": min(1.0, best.own),
-        "absent": 1.0 - weights.share(anywhere),
+        "absent": 0.0 if foreign else 1.0 - weights.share(anywhere),
         "names_missing": len(names - around) / len(names) if names else 0.0,
         "type_missing": 1.0 if analysis.frame.factual and not typed else 0.0,
         "focus_missing": 1.0 - focus,
-        "key_missing": max(missing, default=0.0) / top,
+        "key_missing": 0.0 if foreign else max(missing, default=0.0) / top,
         "negation": 1.0 if question_words & _NEGATIONS else 0.0,
         "margin": min(1.0, max(0.0, best.score - second)),
         "dense": max(0.0, dense),
+        "head_absent": 0.0 if foreign or not head else len(head - anywhere) / len(head),
+        "head_far": 0.0 if foreign or not head else len(head - chosen_stems) / len(head),
+        "foreign": 1.0 if foreign else 0.0,
     }
+
+
+def _language(text: str) -> str:
+    """The language ("fr" or "en") told by function words: a question in another language
+    than the passages has words they cannot hold, which says nothing about the answer."""
+    found = [w.folded for w in words(text)]
+    french = sum(w in _FRENCH for w in found)
+    english = sum(w in _ENGLISH for w in found)
+    return "fr" if french > english else "en"
 
 
 def _focus_found(analysis: Analysis) -> float:

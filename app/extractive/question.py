@@ -37,6 +37,9 @@ class QuestionFrame:
     among: bool = False
     """The question picks among the members of a group ("which of the labs ..."): the group
     is the answer, so a whole list is shown rather than one item."""
+    head: tuple[str, ...] = ()
+    """Stems of the phrase naming what is asked for ("the [annual budget] of ...", "how many
+    [staff] ..."): an answer has to speak of it."""
 
     @property
     def factual(self) -> bool:
@@ -82,7 +85,8 @@ def parse_question(question: str) -> QuestionFrame:
     if among and answer_type is AnswerType.OTHER:
         answer_type = AnswerType.LIST
     return QuestionFrame(
-        question, answer_type, focus, terms, _name_stems(question), count, among
+        question, answer_type, focus, terms, _name_stems(question), count, among,
+        head_stems(question),
     )
 
 
@@ -144,3 +148,40 @@ def _name_stems(question: str) -> frozenset[str]:
         if word.is_content and (named or shaped):
             found.append(word.stem)
     return frozenset(found)
+
+
+_OPENERS = frozenset(
+    "what which who whom whose where when how quel quelle quels quelles qui ou quand comment "
+    "combien many much in on at for from by with of to en dans de du des d".split()
+)
+_DETERMINERS = frozenset(
+    "the a an its their his her this these those le la les l un une ce cet cette".split()
+)
+_SKIPPED = _OPENERS | _AUX | _DETERMINERS | frozenset("est sont etait a ont de".split())
+_TYPE_WORDS = frozenset(
+    "year date day month century decade time number percentage proportion share fraction amount "
+    "size annee nombre pourcentage people person persons personnes thing things".split()
+)
+_PHRASE_END = frozenset(
+    "of in on at for from by with to that which who whose where when after before during "
+    "and or than du des de en dans pour sur par avec au aux qui que dont et ou".split()
+)
+_CATEGORY_WORDS = _TYPE_WORDS | frozenset(_PLACE_NOUNS) | frozenset(_ORG_NOUNS)
+
+
+def head_stems(question: str) -> tuple[str, ...]:
+    """Stems of the head phrase: past the question word, auxiliaries and determiners, the
+    words up to the next preposition ("Who is the [director] of ..."). Words naming only the
+    kind of answer ("year", "country") are left out: the answer is an instance of them."""
+    taken: list[str] = []
+    started = False
+    for word in words(question):
+        folded = word.folded
+        if not started and folded in _SKIPPED:
+            continue
+        if started and (folded in _PHRASE_END or folded in _AUX or len(taken) >= 3):
+            break
+        started = True
+        if word.is_content and not word.is_number and folded not in _CATEGORY_WORDS:
+            taken.append(word.stem)
+    return tuple(taken)
