@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     )
     lexical_weight: float = Field(1.0, ge=0, description="Weight of lexical search in fusion.")
     rrf_k: int = Field(
-        5, ge=1, description="Reciprocal rank fusion constant: smaller favours each side's top hits."
+        5, ge=1, description="Reciprocal rank fusion constant: smaller favours top hits."
     )
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are cut here.")
 
