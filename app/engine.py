@@ -62,10 +62,7 @@ class AnswerEngine:
         top_k: int | None = None,
     ) -> Answer:
         """The final answer (the last of :meth:`stream`)."""
-        final: Answer | None = None
-        for final in self.stream(question, history, backend, top_k):
-            pass
-        assert final is not None
+        *_, final = self.stream(question, history, backend, top_k)
         return final
 
     def stream(

@@ -32,7 +32,7 @@ MAX_ADDED_WORDS = 8
 def validate_history(history: object) -> list[dict[str, str]]:
     """The history as a list of messages, or a HistoryError saying what is wrong."""
     if not isinstance(history, Sequence) or isinstance(history, str):
-        raise HistoryError("The history must be a list of {\"role\", \"content\"} messages")
+        raise HistoryError('The history must be a list of {"role", "content"} messages')
     messages = []
     for i, message in enumerate(history):
         if not isinstance(message, Mapping):

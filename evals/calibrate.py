@@ -59,7 +59,10 @@ def insis_cases(engine: AnswerEngine, dataset: Path) -> list[Case]:
         history: list[dict[str, str]] = []
         for turn in item.earlier_turns:
             said = engine.answer(turn, history)
-            history += [{"role": "user", "content": turn}, {"role": "assistant", "content": said.text}]
+            history += [
+                {"role": "user", "content": turn},
+                {"role": "assistant", "content": said.text},
+            ]
         analysis = engine.analyse(item.question, history)
         text = engine.extractive.answer(analysis).text
         correct = item.answerable and is_correct(text, item.facts)
@@ -124,7 +127,9 @@ def choose_threshold(scores: list[tuple[Case, float]]) -> float:
 def show(scores: list[tuple[Case, float]], threshold: float) -> None:
     for source in sorted({c.source for c, _ in scores}):
         for answerable in (True, False):
-            values = sorted(s for c, s in scores if c.source == source and c.answerable == answerable)
+            values = sorted(
+                s for c, s in scores if c.source == source and c.answerable == answerable
+            )
             if not values:
                 continue
             q = np.percentile(values, [5, 25, 50, 75, 95])
@@ -157,7 +162,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sample", type=int, default=800, help="SQuAD questions (0 = none)")
     parser.add_argument("--store", type=Path, help="index of corpus/ (default: a temporary one)")
     parser.add_argument("--squad-store", type=Path, help="index of the SQuAD articles")
-    parser.add_argument("--write", action="store_true", help=f"store the result in {CALIBRATION_FILE}")
+    parser.add_argument(
+        "--write", action="store_true", help=f"store the result in {CALIBRATION_FILE}"
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:

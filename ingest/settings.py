@@ -139,4 +139,3 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError(f"Invalid settings: {problems}") from None
     except (OSError, ValueError) as exc:
         raise SettingsError(f"Cannot read settings file {path}: {exc}") from None
-

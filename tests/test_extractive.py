@@ -19,11 +19,13 @@ def section_passages() -> list[Passage]:
     text = CORPUS.read_text(encoding="utf-8")
     cuts = [0, *(m.start() for m in re.finditer(r"^#{2,3} ", text, re.M)), len(text)]
     passages = []
-    for start, end in zip(cuts, cuts[1:]):
+    for start, end in zip(cuts, cuts[1:], strict=False):
         body = text[start:end].rstrip()
         if body:
             passages.append(
-                Passage("insis", "INSIS", str(CORPUS), body, start, start + len(body), (), None, 0.0)
+                Passage(
+                    "insis", "INSIS", str(CORPUS), body, start, start + len(body), (), None, 0.0
+                )
             )
     return passages
 
@@ -43,7 +45,9 @@ def ask(question: str):
         pytest.param("When was ElyT-MaX created?", AnswerType.DATE, id="when"),
         pytest.param("In what year was the ERC unit set up?", AnswerType.DATE, id="what-year"),
         pytest.param("Where is ElyT-MaX based?", AnswerType.PLACE, id="where"),
-        pytest.param("Which company co-manages CINTRA?", AnswerType.ORGANISATION, id="which-company"),
+        pytest.param(
+            "Which company co-manages CINTRA?", AnswerType.ORGANISATION, id="which-company"
+        ),
         pytest.param("Which four countries are targeted?", AnswerType.LIST, id="which-four"),
         pytest.param("Who won an ERC Consolidator Grant?", AnswerType.PERSON, id="who"),
         pytest.param("Combien de laboratoires IRL ?", AnswerType.NUMBER, id="combien"),

@@ -43,7 +43,10 @@ def test_standalone_question_is_searched_as_it_is() -> None:
 def test_refusal_in_history_adds_no_answer_words() -> None:
     history = [
         {"role": "user", "content": "What is the INSIS budget?"},
-        {"role": "assistant", "content": "The documents do not contain an answer to this question."},
+        {
+            "role": "assistant",
+            "content": "The documents do not contain an answer to this question.",
+        },
     ]
     assert search_query("And its staff?", history) == "And its staff? INSIS budget"
 

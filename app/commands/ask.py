@@ -23,12 +23,14 @@ QUOTE_WIDTH = 96
     "history_file",
     type=click.Path(path_type=Path, dir_okay=False),
     help='JSON file: a list of {"role": "user"|"assistant", "content": "..."} messages '
-    "said before QUESTION, so a follow-up such as \"Where is it?\" can be resolved.",
+    'said before QUESTION, so a follow-up such as "Where is it?" can be resolved.',
 )
 @click.option("--backend", help="Answer backend: extractive (default) or llm (setting backend).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @store_option
-@click.option("--top-k", type=click.IntRange(1, 50), help="Passages to answer from (setting top_k).")
+@click.option(
+    "--top-k", type=click.IntRange(1, 50), help="Passages to answer from (setting top_k)."
+)
 def ask(
     question: str,
     history_file: Path | None,

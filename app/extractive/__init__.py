@@ -114,7 +114,9 @@ class ExtractiveAnswerer:
         text, citations = write(closest)
         markers = [f"[{c.n}]" for c in citations]
         if markers:
-            listed = markers[0] if len(markers) == 1 else ", ".join(markers[:-1]) + " and " + markers[-1]
+            listed = (
+                markers[0] if len(markers) == 1 else ", ".join(markers[:-1]) + " and " + markers[-1]
+            )
             text = f"{CANNOT_ANSWER}\nThe closest passages I found are {listed}."
         else:
             text = CANNOT_ANSWER

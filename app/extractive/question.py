@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from app.extractive.terms import NUMBER_WORDS, content_stems, fold, words
 
 
-class AnswerType(str, Enum):
+class AnswerType(StrEnum):
     NUMBER = "number"
     DATE = "date"
     PERSON = "person"
@@ -65,7 +65,9 @@ _ORG_NOUNS = (
 ).split()
 _PERSON_Q = re.compile(r"^(who|whom|whose|qui)\b|\b(who|whom|qui)\b")
 _WHICH = re.compile(r"\b(which|what|quels?|quelles?)\s+((?:\w+\s+){0,2}?)(\w+)")
-_LIST_Q = re.compile(r"\b(list|name (the|all)|enumerate|what are the|which are the|quels sont|quelles sont)\b")
+_LIST_Q = re.compile(
+    r"\b(list|name (the|all)|enumerate|what are the|which are the|quels sont|quelles sont)\b"
+)
 _AUX = frozenset(
     "is are was were do does did has have had can could will would should may might".split()
 )
@@ -78,14 +80,23 @@ def parse_question(question: str) -> QuestionFrame:
     count = _stated_count(text)
     answer_type, focus_words = _classify(question, text)
     focus = tuple(content_stems(" ".join(focus_words)))
-    if count is not None and answer_type in (AnswerType.OTHER, AnswerType.ORGANISATION,
-                                             AnswerType.PLACE) and count > 1:
+    if (
+        count is not None
+        and answer_type in (AnswerType.OTHER, AnswerType.ORGANISATION, AnswerType.PLACE)
+        and count > 1
+    ):
         answer_type = AnswerType.LIST
     among = bool(re.search(r"\b(which|what|who|how many|lesquel\w*) of\b", text))
     if among and answer_type is AnswerType.OTHER:
         answer_type = AnswerType.LIST
     return QuestionFrame(
-        question, answer_type, focus, terms, _name_stems(question), count, among,
+        question,
+        answer_type,
+        focus,
+        terms,
+        _name_stems(question),
+        count,
+        among,
         head_stems(question),
     )
 

@@ -111,7 +111,9 @@ def type_match(frame: QuestionFrame, unit: Unit) -> float:
     if not spans:
         return 0.0
     if kind is AnswerType.NUMBER and frame.focus:
-        return 1.0 + FOCUS_WEIGHT / TYPE_WEIGHT * max(focus_near(frame, unit.text, s) for s in spans)
+        return 1.0 + FOCUS_WEIGHT / TYPE_WEIGHT * max(
+            focus_near(frame, unit.text, s) for s in spans
+        )
     return 1.0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from app.extractive.question import AnswerType, QuestionFrame
-from app.extractive.scoring import focus_near, answer_spans
+from app.extractive.scoring import answer_spans, focus_near
 from app.extractive.terms import word_stems, words
 from app.extractive.units import Unit
 
@@ -59,9 +59,7 @@ def _enumeration(text: str, question: set[str]) -> str | None:
     """The longest run of three or more names joined by commas and "and" ("A, B, C and D")."""
     names = [
         s
-        for s in answer_spans(
-            QuestionFrame("", AnswerType.ORGANISATION, (), tuple(question)), text
-        )
+        for s in answer_spans(QuestionFrame("", AnswerType.ORGANISATION, (), tuple(question)), text)
     ]
     best: tuple[int, int] | None = None
     run_start, count = 0, 0

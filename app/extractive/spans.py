@@ -44,7 +44,8 @@ _CAP = r"(?:[A-Z][\w’'.&-]*|[A-Z]{2,}\w*|\d+[A-Z]\w*)"
 _JOIN = r"(?:\s+(?:of|the|de|du|des|la|le|for|d'|von|van|der|y)\s+|\s+|-|\s*&\s*)"
 NAME = re.compile(rf"{_CAP}(?:{_JOIN}{_CAP})*")
 _PLACE_BEFORE = re.compile(
-    r"(?:\bin|\bat|\bnear|\bfrom|\bto|\bbased in|\blocated in|\bsituated in|\bà|\ben|\bau)\s+(?:the\s+)?$"
+    r"(?:\bin|\bat|\bnear|\bfrom|\bto|\bbased in|\blocated in|\bsituated in|\bà|\ben|\bau)"
+    r"\s+(?:the\s+)?$"
 )
 _LEADING = frozenset(
     "The A An It Its This That These Those He She They In On At For With From By As And But "
