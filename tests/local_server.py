@@ -27,14 +27,21 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serving(
-    name: str, command: list[str], ready_url: str, log: Path, timeout_s: float
+    name: str,
+    command: list[str],
+    ready_url: str,
+    log: Path,
+    timeout_s: float,
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[None]:
     """Run ``command`` for the block, entered once ``ready_url`` answers 200.
 
     Raises ServerDidNotStart, naming the server, if it exits or stays silent past ``timeout_s``.
     """
     with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         _wait_until_answers(name, ready_url, process, log, timeout_s)
         yield

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from gradio_client import Client, handle_file
+from local_server import free_port
 
 from ingest.settings import Settings, load_settings
 
@@ -20,12 +20,6 @@ NEW_DOC = """# Zephyr facility notes
 
 The Zephyr wind tunnel was commissioned in 1987 in Toulouse. It tests small drone wings.
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from local_server import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -31,25 +28,6 @@ HOSTILE_DOC = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"citewise chat exited:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"citewise chat did not start:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="session")
 def chat_url(insis_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``citewise chat`` on a copy of the INSIS index plus a document full of markup."""
@@ -67,25 +45,20 @@ def chat_url(insis_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     report = sync_paths([hostile], Settings(store_dir=store_dir), prune=False)
     assert report.added == 1, report.summary()
 
-    port = _free_port()
-    log = work / "chat.log"
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITEWISE_")}
     command = [sys.executable, "-c", "from app.cli import main; main()"]
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [*command, "chat", "--store", str(store_dir), "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
     url = f"http://127.0.0.1:{port}/"
-    try:
-        _wait_until_up(url, server, log)
+    with serving(
+        "citewise chat",
+        [*command, "chat", "--store", str(store_dir), "--port", str(port)],
+        url,
+        work / "chat.log",
+        timeout_s=120,
+        cwd=ROOT,
+        env=env,
+    ):
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")
