@@ -5,7 +5,13 @@ from __future__ import annotations
 from app.llm.errors import LLMUnavailable
 from ingest.errors import CitewiseError, StoreError
 
-__all__ = ["BackendError", "EmptyIndexError", "HistoryError", "LLMUnavailable"]
+__all__ = [
+    "BackendError",
+    "EmptyIndexError",
+    "HistoryError",
+    "LLMUnavailable",
+    "ReaderModelError",
+]
 
 
 class BackendError(CitewiseError):
@@ -18,3 +24,7 @@ class HistoryError(CitewiseError):
 
 class EmptyIndexError(StoreError):
     """The index holds no document, so there is nothing to answer from."""
+
+
+class ReaderModelError(CitewiseError):
+    """The reader model cannot be loaded (missing package or weights, or a mismatched base)."""

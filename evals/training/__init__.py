@@ -1,0 +1,1 @@
+"""Fitting the reader from the shared question-answering data: training and calibration."""
