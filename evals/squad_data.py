@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 from dataclasses import dataclass
@@ -30,9 +31,12 @@ class SquadQuestion:
 
 
 def read_squad(path: Path = DEFAULT_SQUAD) -> tuple[list[SquadArticle], list[SquadQuestion]]:
+    """Articles and questions of a SQuAD-format file (``.json``, or gzip-compressed ``.gz``)."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raw = gzip.decompress(Path(path).read_bytes()) if str(path).endswith(".gz") else None
+        text = raw.decode("utf-8") if raw is not None else Path(path).read_text(encoding="utf-8")
+        data = json.loads(text)["data"]
+    except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
         raise CitewiseError(f"Cannot read SQuAD file {path}: {exc}") from None
     articles, questions = [], []
     for item in data:
@@ -58,6 +62,12 @@ def sample(questions: list[SquadQuestion], n: int | None, seed: int = 0) -> list
         return list(questions)
     chosen = set(random.Random(seed).sample(range(len(questions)), n))
     return [q for i, q in enumerate(questions) if i in chosen]
+
+
+def asked_about(articles: list[SquadArticle], questions: list[SquadQuestion]) -> list[SquadArticle]:
+    """The articles that the questions come from: a sample of a large file indexes only them."""
+    titles = {q.article for q in questions}
+    return [a for a in articles if a.title in titles]
 
 
 def write_articles(articles: list[SquadArticle], folder: Path) -> list[Path]:

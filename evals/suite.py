@@ -108,7 +108,7 @@ def run_squad_file(
     path: Path, options: EvalOptions, base: Settings, progress: ProgressFactory
 ) -> dict[str, Any]:
     from app.engine import AnswerEngine
-    from evals.squad_data import read_squad, sample, write_articles
+    from evals.squad_data import asked_about, read_squad, sample, write_articles
     from evals.squad_run import run_squad, summarise_squad
 
     articles, questions = read_squad(path)
@@ -116,7 +116,7 @@ def run_squad_file(
     if not chosen:
         raise DatasetError(f"SQuAD file {path} has no questions")
     with tempfile.TemporaryDirectory(prefix="citewise-squad-") as tmp:
-        paths = write_articles(articles, Path(tmp) / "articles")
+        paths = write_articles(asked_about(articles, chosen), Path(tmp) / "articles")
         with temporary_index(paths, base) as settings:
             engine = AnswerEngine.from_settings(settings)
             results = run_squad(engine, chosen, options.backend, progress("SQuAD questions"))
