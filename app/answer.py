@@ -1,14 +1,28 @@
-"""The answer object every backend returns, and its JSON form."""
+"""The answer object every backend returns, its JSON form, and the shape of a backend."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
 
 from retriever.passage import Passage
 
+if TYPE_CHECKING:
+    from app.reader.evidence import Evidence
+
 CANNOT_ANSWER = "The documents do not contain an answer to this question."
 """The one sentence an abstaining answer starts with, so people and code can recognise it."""
+
+
+class Backend(StrEnum):
+    """How an answer is written from the passages."""
+
+    EXTRACTIVE = "extractive"
+    """The reader model quotes the sentences holding the answer span: offline and fast."""
+    LLM = "llm"
+    """A chat model writes the answer, which is then checked against the passages."""
 
 
 @dataclass(frozen=True)
@@ -18,6 +32,8 @@ class Citation:
     n: int
     passage: Passage
     quote: str
+    answer_span: str | None = None
+    """The words of the quote that answer the question (the short answer), when known."""
 
     @property
     def quote_start(self) -> int:
@@ -36,6 +52,7 @@ class Citation:
             "start": p.start,
             "end": p.end,
             "page": p.page,
+            "answer_span": self.answer_span,
         }
 
 
@@ -47,7 +64,7 @@ class Answer:
     text: str
     citations: list[Citation]
     abstained: bool
-    backend: str
+    backend: Backend
     short_answer: str | None = None
     passages: list[Passage] = field(default_factory=list)
     answerability: float = 0.0
@@ -68,3 +85,27 @@ class Answer:
             "search_query": self.search_query,
             "timings_ms": self.timings_ms,
         }
+
+
+@dataclass(frozen=True)
+class AnswerRequest:
+    """What a backend answers from: the question, the chat so far, and the retrieved passages
+    as the reader read and ranked them."""
+
+    question: str
+    history: Sequence[dict[str, str]]
+    evidence: Evidence
+
+    @property
+    def passages(self) -> list[Passage]:
+        return self.evidence.ranked_passages
+
+
+class Answerer(Protocol):
+    """A backend: growing partial answers, the last one final and complete. Whether to answer
+    at all is decided before a backend is asked, the same way for every backend; a backend
+    that cannot give a supported answer yields its fallback's answer, with a note saying why."""
+
+    backend: Backend
+
+    def stream(self, request: AnswerRequest) -> Iterator[Answer]: ...

@@ -1,9 +1,10 @@
 """The answer engine: question (and chat so far) in, cited answer out, through one backend.
 
-Every backend answers from the same retrieved passages and the same abstention decision, so
-switching backends changes the wording, never what the corpus is believed to hold. The backend
-asked for is the one used: an LLM that is not configured or not reachable is an error, never a
-silent switch to another backend.
+Retrieved passages are read by the reader model, which ranks them and decides, with one
+calibrated model shared by every backend, whether they answer the question at all: switching
+backends changes the wording, never what the corpus is believed to hold. The backend asked for
+is the one used: an LLM that is not configured or not reachable is an error, never a silent
+switch to another backend.
 """
 
 from __future__ import annotations
@@ -13,17 +14,15 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from app.abstention import Calibration, answerability, default_calibration, threshold
-from app.answer import Answer
+from app.answer import Answer, Answerer, AnswerRequest, Backend
 from app.errors import BackendError, EmptyIndexError
-from app.extractive import Analysis, ExtractiveAnswerer
 from app.followup import search_query, validate_history
+from app.reader.answerer import ReaderAnswerer, refusal
+from app.reader.calibration import Calibration, default_calibration, features
+from app.reader.evidence import read_evidence
 from ingest.errors import QueryError
 from ingest.settings import Settings
-from retriever.passage import Passage
 
-EXTRACTIVE = "extractive"
-LLM = "llm"
 LLM_SETTINGS_HINT = (
     "set llm_base_url for an OpenAI-compatible server (e.g. CITEWISE_LLM_BASE_URL="
     "http://127.0.0.1:8080/v1), or llm_provider=ollama with llm_model, or "
@@ -40,8 +39,8 @@ class AnswerEngine:
         self.retriever = retriever
         self.settings = settings
         self.calibration = calibration or default_calibration()
-        self.extractive = ExtractiveAnswerer()
-        self._llm: Any = None
+        self.reader_answerer = ReaderAnswerer()
+        self._llm: Answerer | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AnswerEngine:
@@ -50,9 +49,19 @@ class AnswerEngine:
 
         return cls(open_retriever(settings), settings)
 
-    def backends(self) -> list[str]:
+    def backends(self) -> list[Backend]:
         """The backends that can answer now: extractive, plus llm when one is configured."""
-        return [EXTRACTIVE, LLM] if _llm_configured(self.settings) else [EXTRACTIVE]
+        if _llm_configured(self.settings):
+            return [Backend.EXTRACTIVE, Backend.LLM]
+        return [Backend.EXTRACTIVE]
+
+    @property
+    def threshold(self) -> float:
+        """The answerability below which answers refuse: the setting if given, else the
+        calibrated one."""
+        if self.settings.abstain_threshold is not None:
+            return self.settings.abstain_threshold
+        return self.calibration.refusal.threshold
 
     def answer(
         self,
@@ -74,45 +83,25 @@ class AnswerEngine:
     ) -> Iterator[Answer]:
         """Growing partial answers; the last one is final and complete."""
         started = time.perf_counter()
-        name = self._backend(backend)
+        answerer = self._answerer(backend)
         messages = validate_history(list(history))
-        question, query, passages = self._retrieve(question, messages, top_k)
+        question = _clean(question, self.settings.max_question_chars)
+        query = search_query(question, messages)
+        passages = self.retriever.search(query, k=top_k or self.settings.top_k)
         if not passages:
             self._check_index()
         retrieved = time.perf_counter()
-        analysis = self.extractive.analyse(question, passages, query)
-        score = answerability(analysis, self.calibration)
-        timings = {"retrieve": _ms(started, retrieved)}
-        abstain = score < threshold(self.settings, self.calibration)
-        if name == EXTRACTIVE or abstain or not passages:
-            final = (
-                self.extractive.refuse(analysis)
-                if abstain or not passages
-                else self.extractive.answer(analysis)
-            )
-            yield self._finish(final, score, query, timings, retrieved, started)
+        evidence = read_evidence(question, query, passages, self.calibration.rerank)
+        read_at = time.perf_counter()
+        score = self.calibration.refusal.probability(features(evidence))
+        timings = {"retrieve": _ms(started, retrieved), "read": _ms(retrieved, read_at)}
+        if score < self.threshold or evidence.best is None:
+            final = refusal(question, evidence, answerer.backend)
+            yield self._finish(final, score, query, timings, read_at, started)
             return
-        for partial in self._llm_answerer().stream(
-            question, passages, messages, fallback=self._fallback(analysis)
-        ):
-            yield self._finish(partial, score, query, timings, retrieved, started)
-
-    def analyse(
-        self, question: str, history: Sequence[dict[str, str]] = (), top_k: int | None = None
-    ) -> Analysis:
-        """The extractive reading of a question (what abstention is decided on), for tools
-        such as the calibration script."""
-        messages = validate_history(list(history))
-        question, query, passages = self._retrieve(question, messages, top_k)
-        return self.extractive.analyse(question, passages, query)
-
-    def _retrieve(
-        self, question: str, messages: list[dict[str, str]], top_k: int | None
-    ) -> tuple[str, str, list[Passage]]:
-        """The cleaned question, the query searched for it in this chat, and what was found."""
-        question = _clean(question, self.settings.max_question_chars)
-        query = search_query(question, messages)
-        return question, query, self.retriever.search(query, k=top_k or self.settings.top_k)
+        request = AnswerRequest(question, messages, evidence)
+        for partial in answerer.stream(request):
+            yield self._finish(partial, score, query, timings, read_at, started)
 
     def _finish(
         self,
@@ -142,27 +131,23 @@ class AnswerEngine:
                 "run 'citewise ingest corpus/', or ingest your own folder, first",
             )
 
-    def _fallback(self, analysis: Analysis) -> Any:
-        def fallback(reason: str) -> Answer:
-            return dataclasses.replace(self.extractive.answer(analysis), note=reason)
-
-        return fallback
-
-    def _backend(self, backend: str | None) -> str:
+    def _answerer(self, backend: str | None) -> Answerer:
         name = (backend or self.settings.backend).strip().lower()
-        if name == LLM and not _llm_configured(self.settings):
-            raise BackendError("The llm backend is not configured", LLM_SETTINGS_HINT)
-        if name not in (EXTRACTIVE, LLM):
+        try:
+            chosen = Backend(name)
+        except ValueError:
             raise BackendError(
-                f"Unknown answer backend {name!r}", f"choose one of: {', '.join(self.backends())}"
-            )
-        return name
-
-    def _llm_answerer(self) -> Any:
+                f"Unknown answer backend {name!r}",
+                f"choose one of: {', '.join(self.backends())}",
+            ) from None
+        if chosen is Backend.EXTRACTIVE:
+            return self.reader_answerer
+        if not _llm_configured(self.settings):
+            raise BackendError("The llm backend is not configured", LLM_SETTINGS_HINT)
         if self._llm is None:
             from app.llm import LLMAnswerer
 
-            self._llm = LLMAnswerer(self.settings)
+            self._llm = LLMAnswerer(self.settings, fallback=self.reader_answerer)
         return self._llm
 
 

@@ -12,15 +12,15 @@ import re
 from collections.abc import Mapping, Sequence
 
 from app.answer import CANNOT_ANSWER
+from app.citations import strip_markers
 from app.errors import HistoryError
-from app.extractive.terms import content_stems, words
+from app.terms import content_stems, words
 
 _REFERRING = frozenset(
     """it its it's they them their theirs this that these those he him his she her there
     such former latter same il elle ils elles lui leur leurs celui celle ceux cela ça y""".split()
 )
 _ELLIPSIS = re.compile(r"^\s*(and|what about|how about|et|also|same|then)\b", re.IGNORECASE)
-_MARKER = re.compile(r"\[\d+\]")
 _QUESTION_WORDS = frozenset(
     "what which who whom whose when where why how many much quel quelle quels quelles qui "
     "quand combien comment".split()
@@ -98,6 +98,6 @@ def _first_sentence(answer: str) -> str:
     """The answer's first sentence without markers; nothing if it was a refusal."""
     if answer.startswith(CANNOT_ANSWER):
         return ""
-    text = _MARKER.sub("", answer).strip()
+    text = strip_markers(answer).strip()
     match = re.search(r"[.!?](\s|$)", text)
     return text[: match.end()] if match else text

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.extractive import terms
-from app.extractive.terms import fold, stem
+from app import terms
+from app.terms import fold, stem
 from ingest.sentences import sentence_spans
 
 MIN_COVERAGE = 0.6

@@ -34,13 +34,6 @@ class EvalOptions:
     sample: int | None = None
 
 
-def effective_threshold(settings: Settings) -> float:
-    """The abstention threshold in force: the setting if given, else the calibrated one."""
-    from app.abstention import threshold
-
-    return threshold(settings)
-
-
 @contextmanager
 def temporary_index(paths: Sequence[Path], base: Settings) -> Iterator[Settings]:
     """Settings pointing at a fresh embedded index of ``paths``, deleted afterwards."""
@@ -89,7 +82,7 @@ def run_eval(options: EvalOptions, progress: ProgressFactory | None = None) -> d
             )
         engine = AnswerEngine.from_settings(settings)
         results = run_dataset(engine, items, options.backend, progress("questions"))
-        threshold = effective_threshold(settings)
+        threshold = engine.threshold
     result: dict[str, Any] = {
         "dataset": str(options.dataset),
         "backend": options.backend or base.backend,

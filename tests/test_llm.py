@@ -8,13 +8,16 @@ import re
 import pytest
 from llama_server import free_port, smollm2_gguf
 
-from app.answer import CANNOT_ANSWER, Answer
+from app.answer import CANNOT_ANSWER, AnswerRequest
 from app.llm import LLMAnswerer, LLMUnavailable, build_prompt, chat_model, check_answer
 from app.llm.models import LlamaCppChat
 from app.llm.prompt import SYSTEM
 from app.llm.tokens import estimate_tokens, token_counter
+from app.reader.answerer import ReaderAnswerer
+from app.reader.calibration import default_calibration
+from app.reader.evidence import read_evidence
 from ingest.errors import SettingsError
-from ingest.settings import load_settings
+from ingest.settings import Settings, load_settings
 from retriever.passage import Passage
 
 
@@ -32,6 +35,16 @@ def passage(
         page=None,
         fused_score=1.0,
     )
+
+
+def request(question: str, passages: list[Passage]) -> AnswerRequest:
+    """What the engine hands a backend: the passages read and ranked by the real reader."""
+    evidence = read_evidence(question, question, passages, default_calibration().rerank)
+    return AnswerRequest(question, [], evidence)
+
+
+def llm_answerer(settings: Settings) -> LLMAnswerer:
+    return LLMAnswerer(settings, fallback=ReaderAnswerer())
 
 
 TOWER = passage("The Eiffel Tower is 330 metres tall. It was built in 1889 for the World's Fair.")
@@ -173,16 +186,16 @@ def test_openai_provider_needs_an_explicit_base_url():
 
 def test_unreachable_endpoint_raises_llm_unavailable_naming_the_url():
     url = f"http://127.0.0.1:{free_port()}/v1"
-    answerer = LLMAnswerer(load_settings(llm_base_url=url, llm_model="m", llm_timeout_s=5))
+    answerer = llm_answerer(load_settings(llm_base_url=url, llm_model="m", llm_timeout_s=5))
     with pytest.raises(LLMUnavailable, match=re.escape(f"Cannot reach the LLM at {url}")):
-        list(answerer.stream("How tall?", PASSAGES, fallback=pytest.fail))
+        list(answerer.stream(request("How tall?", PASSAGES)))
 
 
 def test_unreachable_ollama_raises_llm_unavailable_naming_the_url():
     url = f"http://127.0.0.1:{free_port()}"
     settings = load_settings(llm_provider="ollama", llm_base_url=url, llm_model="m")
     with pytest.raises(LLMUnavailable, match=re.escape(url)):
-        list(LLMAnswerer(settings).stream("How tall?", PASSAGES, fallback=pytest.fail))
+        list(llm_answerer(settings).stream(request("How tall?", PASSAGES)))
 
 
 def test_missing_gguf_file_is_reported(tmp_path):
@@ -198,11 +211,8 @@ def test_in_process_gguf_streams_a_checked_answer_counted_with_its_tokenizer():
     count, how = token_counter(settings)
     assert how == "model tokenizer" and 0 < count("The Eiffel Tower") < 10
 
-    def fallback(reason: str) -> Answer:
-        return Answer("q", "extractive", [], False, "extractive", note=reason)
-
     answers = list(
-        LLMAnswerer(settings).stream("How tall is the Eiffel Tower?", PASSAGES, fallback=fallback)
+        llm_answerer(settings).stream(request("How tall is the Eiffel Tower?", PASSAGES))
     )
     assert len(answers) > 2 and all(a.citations == [] for a in answers[:-1])
     final = answers[-1]

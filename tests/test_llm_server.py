@@ -11,10 +11,8 @@ import re
 import httpx
 import pytest
 from llama_server import LlamaServer, llama_server_fixture  # noqa: F401 (pytest fixture)
-from test_llm import PASSAGES, TOWER, assert_resolves, passage
+from test_llm import PASSAGES, TOWER, assert_resolves, llm_answerer, passage, request
 
-from app.answer import Answer
-from app.llm import LLMAnswerer
 from app.llm.answerer import UNSUPPORTED
 from app.llm.models import chat_model
 from app.llm.tokens import token_counter
@@ -26,17 +24,6 @@ LUMEN = passage(
     "The Lumen Institute runs a summer school on coastal ecology every July in Brest.",
     title="Lumen Institute",
 )
-
-
-class Fallback:
-    """Stands in for the extractive answerer and remembers why it was called."""
-
-    def __init__(self) -> None:
-        self.reasons: list[str] = []
-
-    def __call__(self, reason: str) -> Answer:
-        self.reasons.append(reason)
-        return Answer("q", "The extractive answer [1].", [], False, "extractive")
 
 
 def settings_for(server: LlamaServer, **overrides: object) -> Settings:
@@ -56,15 +43,13 @@ def test_model_and_tokenizer_come_from_the_server(llama_server: LlamaServer):
 def test_answer_streams_growing_partial_answers_then_a_checked_final_one(
     llama_server: LlamaServer,
 ):
-    fallback = Fallback()
-    answerer = LLMAnswerer(settings_for(llama_server))
-    answers = list(answerer.stream("How tall is the Eiffel Tower?", PASSAGES, fallback=fallback))
+    answerer = llm_answerer(settings_for(llama_server))
+    answers = list(answerer.stream(request("How tall is the Eiffel Tower?", PASSAGES)))
     partial, final = answers[:-1], answers[-1]
     assert len(partial) >= 3
     for before, after in zip(partial, partial[1:], strict=False):
         assert after.text.startswith(before.text) and len(after.text) > len(before.text)
     assert all(a.citations == [] and a.backend == "llm" for a in partial)
-    assert fallback.reasons == []
     assert final.backend == "llm" and not final.abstained
     assert "330" in final.text and final.text.endswith("[1].")
     assert final.citations[0].passage == TOWER
@@ -74,25 +59,18 @@ def test_answer_streams_growing_partial_answers_then_a_checked_final_one(
 
 
 def test_invented_answer_is_caught_and_the_extractive_answer_shown(llama_server: LlamaServer):
-    fallback = Fallback()
-    answerer = LLMAnswerer(settings_for(llama_server))
-    answers = list(
-        answerer.stream(
-            "Who founded the Lumen Institute and in which year?", [LUMEN], fallback=fallback
-        )
-    )
+    answerer = llm_answerer(settings_for(llama_server))
+    question = "Who founded the Lumen Institute and in which year?"
+    answers = list(answerer.stream(request(question, [LUMEN])))
     invented = answers[-2].text
     assert re.search(r"\b(1[89]|20)\d\d\b", invented), invented
-    assert fallback.reasons == [UNSUPPORTED]
     assert answers[-1].backend == "extractive"
     assert answers[-1].note == UNSUPPORTED
 
 
 def test_supported_sentence_kept_and_invented_one_removed(llama_server: LlamaServer):
     question = "Who painted the Eiffel Tower in 1968, and how many litres of paint were used?"
-    answers = list(
-        LLMAnswerer(settings_for(llama_server)).stream(question, PASSAGES, fallback=Fallback())
-    )
+    answers = list(llm_answerer(settings_for(llama_server)).stream(request(question, PASSAGES)))
     raw, final = answers[-2].text, answers[-1]
     assert "painted by" in raw
     assert final.backend == "llm"
@@ -108,13 +86,11 @@ def test_small_context_window_leaves_passages_out_and_says_so(llama_server: Llam
     passages = [passage("The Eiffel Tower is 330 metres tall." + filler)]
     passages += [passage(f"Fact {i}." + filler, title=f"Extra {i}") for i in range(4)]
     settings = settings_for(llama_server, llm_context_window=512, llm_max_tokens=64)
-    answerer = LLMAnswerer(settings)
+    answerer = llm_answerer(settings)
     prompt = answerer.prompt("How tall is the Eiffel Tower?", passages, [])
     assert 1 <= len(prompt.passages) < 5
     left_out = 5 - len(prompt.passages)
-    final = list(answerer.stream("How tall is the Eiffel Tower?", passages, fallback=Fallback()))[
-        -1
-    ]
+    final = list(answerer.stream(request("How tall is the Eiffel Tower?", passages)))[-1]
     assert final.backend == "llm"
     assert final.note is not None and final.note.startswith(
         f"{left_out} of 5 passages did not fit the LLM's context window (512 tokens) and "
@@ -123,11 +99,10 @@ def test_small_context_window_leaves_passages_out_and_says_so(llama_server: Llam
 
 
 def test_no_passage_fitting_the_window_falls_back_saying_why(llama_server: LlamaServer):
-    fallback = Fallback()
     settings = settings_for(llama_server, llm_context_window=256, llm_max_tokens=200)
     long = passage("The Eiffel Tower is 330 metres tall. " * 20)
-    answers = list(LLMAnswerer(settings).stream("How tall?", [long], fallback=fallback))
+    answers = list(llm_answerer(settings).stream(request("How tall?", [long])))
     assert len(answers) == 1 and answers[0].backend == "extractive"
-    assert fallback.reasons == [
+    assert answers[0].note == (
         "No passage fits the LLM's context window; showing the extractive answer."
-    ]
+    )

@@ -185,3 +185,16 @@ def test_chat_command_refuses_a_public_address_without_auth(tmp_path: Path) -> N
     result = CliRunner().invoke(cli, ["chat", "--store", str(tmp_path), "--host", "0.0.0.0"])
     assert result.exit_code == 1
     assert "Error: Refusing to serve the chat on 0.0.0.0 without a password" in result.output
+
+
+def test_the_answer_span_is_marked_inside_the_quoted_sentence() -> None:
+    body = "Intro. ElyT-MaX is based in Sendai, Japan <b>. More."
+    quote = "ElyT-MaX is based in Sendai, Japan <b>."
+    p = passage(body)
+    citation = Citation(1, p, quote, answer_span="Sendai, Japan <b>")
+    answer = Answer("q", "It is in Sendai [1].", [citation], False, "extractive", passages=[p])
+    html = sources_panel([Turn("a1", answer)], show_scores=False)
+    assert (
+        '<mark>ElyT-MaX is based in <strong class="cw-span">Sendai, Japan &lt;b&gt;</strong>.'
+        "</mark>"
+    ) in html

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import httpx
 from langchain_core.language_models import BaseChatModel
 
-from app.answer import CANNOT_ANSWER, Answer
+from app.answer import CANNOT_ANSWER, Answer, Answerer, AnswerRequest, Backend
 from app.llm.check import check_answer
 from app.llm.models import chat_model, unavailable
 from app.llm.prompt import Prompt, build_prompt
@@ -17,13 +17,8 @@ from app.llm.tokens import TokenCounter, token_counter
 from ingest.settings import Settings
 from retriever.passage import Passage
 
-BACKEND = "llm"
-
 UNSUPPORTED = "The LLM's answer was not supported by the passages; showing the extractive answer."
 EMPTY = "The LLM returned an empty answer; showing the extractive answer."
-
-Fallback = Callable[[str], Answer]
-"""Given why the LLM's answer cannot be shown, the extractive answer to show instead."""
 
 
 def _connection_errors() -> tuple[type[BaseException], ...]:
@@ -45,14 +40,18 @@ def _connection_errors() -> tuple[type[BaseException], ...]:
 
 
 class LLMAnswerer:
-    """Answers from passages with the chat model in ``settings``; never with anything else.
+    """Answers from passages with the chat model in ``settings``; when the model's answer is
+    empty or unsupported, with the ``fallback`` backend's answer and a note saying why.
 
     The model and its token counter are created on first use, so building an answerer is free
     and a misconfigured endpoint only fails when an answer is asked for.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    backend = Backend.LLM
+
+    def __init__(self, settings: Settings, fallback: Answerer) -> None:
         self.settings = settings
+        self.fallback = fallback
         self._model: BaseChatModel | None = None
         self._count: TokenCounter | None = None
 
@@ -80,18 +79,12 @@ class LLMAnswerer:
             count=self.count,
         )
 
-    def stream(
-        self,
-        question: str,
-        passages: Sequence[Passage],
-        history: Sequence[dict[str, str]] = (),
-        *,
-        fallback: Fallback,
-    ) -> Iterator[Answer]:
+    def stream(self, request: AnswerRequest) -> Iterator[Answer]:
         """Growing partial answers (raw text, no citations), then the checked final answer.
 
         Raises LLMUnavailable, naming the endpoint, when the model cannot be reached.
         """
+        question, passages, history = request.question, request.passages, request.history
         started = time.perf_counter()
         prompt = self.prompt(question, passages, history)
         timings = {"llm_prompt": _ms(started)}
@@ -102,14 +95,14 @@ class LLMAnswerer:
                 if passages
                 else "No passages were found for the LLM to answer from."
             )
-            yield _with_note(fallback(reason), reason)
+            yield self._fallback(request, reason)
             return
         partial = Answer(
             question=question,
             text="",
             citations=[],
             abstained=False,
-            backend=BACKEND,
+            backend=self.backend,
             passages=list(passages),
             note=left_out,
             timings_ms=timings,
@@ -134,7 +127,7 @@ class LLMAnswerer:
             return
         if not checked.text:
             reason = UNSUPPORTED if raw.strip() else EMPTY
-            yield _with_note(fallback(reason), reason)
+            yield self._fallback(request, reason)
             return
         yield dataclasses.replace(
             partial,
@@ -143,6 +136,10 @@ class LLMAnswerer:
             note=_join(left_out, checked.note),
             timings_ms=timings,
         )
+
+    def _fallback(self, request: AnswerRequest, reason: str) -> Answer:
+        *_, answer = self.fallback.stream(request)
+        return _with_note(answer, reason)
 
 
 def _left_out_note(prompt: Prompt, window: int) -> str | None:

@@ -18,12 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.answer import CANNOT_ANSWER, Citation
+from app.citations import cited, mark, strip_markers
 from app.support import fold, supporting_quote
 from retriever.passage import Passage
 
-_MARKER = re.compile(
-    r"\s*\[(?:(?:passages?|sources?|ref)\s*)?(\d+(?:\s*(?:,|;|and|-|–)\s*\d+)*)\]", re.IGNORECASE
-)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _SENTENCE = re.compile(r".+?(?:[.!?](?:\s*\[[^\]\n]*\])*(?=\s|$)|$)", re.DOTALL)
 _ABSTAIN = re.sub(r"\W+", " ", fold(CANNOT_ANSWER)).strip()
@@ -74,22 +72,14 @@ def split_sentences(raw: str) -> tuple[list[_Sentence], list[str]]:
         body = line[bullet.end() :] if bullet else line
         for match in _SENTENCE.finditer(body):
             segment = match.group()
-            cited = [int(n) for m in _MARKER.finditer(segment) for n in re.findall(r"\d+", m[1])]
-            claim = " ".join(_MARKER.sub("", segment).split())
+            claim = " ".join(strip_markers(segment).split())
             if re.search(r"[^\W\d_]", claim):
-                sentences.append(_Sentence(line_no, claim, cited))
+                sentences.append(_Sentence(line_no, claim, cited(segment)))
     return sentences, bullets
 
 
 def is_abstention(claim: str) -> bool:
     return _ABSTAIN in re.sub(r"\W+", " ", fold(claim))
-
-
-def _with_markers(claim: str, numbers: list[int]) -> str:
-    markers = "".join(f"[{n}]" for n in numbers)
-    if claim[-1] in ".!?":
-        return f"{claim[:-1].rstrip()} {markers}{claim[-1]}"
-    return f"{claim} {markers}."
 
 
 def check_answer(raw: str, passages: Sequence[Passage]) -> CheckedAnswer:
@@ -122,7 +112,7 @@ def check_answer(raw: str, passages: Sequence[Passage]) -> CheckedAnswer:
                 numbering[index] = len(numbering) + 1
                 quotes[index] = quote
         numbers = [numbering[index] for index, _ in support]
-        lines.setdefault(sentence.line, []).append(_with_markers(sentence.claim, numbers))
+        lines.setdefault(sentence.line, []).append(mark(sentence.claim, numbers))
     result.text = "\n".join(bullets[line] + " ".join(lines[line]) for line in sorted(lines))
     result.citations = [
         Citation(n=n, passage=passages[index - 1], quote=quotes[index])

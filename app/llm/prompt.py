@@ -7,13 +7,13 @@ passages and the numbers [1]..[n] follow the ranking.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from app.answer import CANNOT_ANSWER
+from app.citations import strip_markers
 from app.llm.tokens import TokenCounter
 from retriever.passage import Passage
 
@@ -32,8 +32,6 @@ SYSTEM = (
     "comes from in square brackets, like [1]. Do not add facts that are not in the passages. "
     f'If the passages do not contain the answer, reply exactly: "{CANNOT_ANSWER}"'
 )
-
-_MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ def history_block(history: Sequence[dict[str, str]]) -> str:
     lines = []
     for message in list(history)[-HISTORY_MESSAGES:]:
         who = "User" if message.get("role") == "user" else "Assistant"
-        text = " ".join(_MARKER.sub("", message.get("content", "")).split())
+        text = " ".join(strip_markers(message.get("content", "")).split())
         if len(text) > HISTORY_CHARS:
             text = text[:HISTORY_CHARS].rsplit(" ", 1)[0] + " ..."
         lines.append(f"{who}: {text}")

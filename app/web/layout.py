@@ -55,7 +55,7 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
     """The web chat for ``engine``; ``store`` defaults to the index named by ``settings``."""
     chat = ChatHandler(engine)
     corpus = Corpus(settings, store if store is not None else _open_store(settings))
-    backends = list(engine.backends())
+    backends = [str(b) for b in engine.backends()]
     backend_value = settings.backend if settings.backend in backends else backends[0]
     extensions = supported_extensions()
 

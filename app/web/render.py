@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.answer import Answer, Citation
+from app.citations import replace_markers
 from retriever.passage import Passage
 
-MARKER = re.compile(r"\[(\d+)\]")
 HEADING_LINE = re.compile(r"^#{1,6}\s+(.*)$")
 CONTEXT_CHARS = 320
 """Characters of passage shown on each side of a highlighted quote."""
@@ -64,13 +64,15 @@ def pending_message() -> str:
 
 
 def _link_markers(answer_text: str, aid: str, numbers: set[int]) -> str:
-    def link(match: re.Match[str]) -> str:
-        n = int(match.group(1))
-        if n not in numbers:
-            return match.group(0)
-        return f'<a class="cw-cite" href="#cw-s-{aid}-{n}" title="Show source {n}">[{n}]</a>'
+    def link(cited: list[int], written: str) -> str:
+        if not set(cited) <= numbers:
+            return written
+        return "".join(
+            f'<a class="cw-cite" href="#cw-s-{aid}-{n}" title="Show source {n}">[{n}]</a>'
+            for n in cited
+        )
 
-    return MARKER.sub(link, lines(answer_text.strip()))
+    return replace_markers(lines(answer_text.strip()), link)
 
 
 def answer_message(answer: Answer, aid: str, final: bool = True) -> str:
@@ -109,13 +111,25 @@ def _window(passage_text: str, start: int, end: int) -> tuple[str, str, str]:
     return before, passage_text[start:end], after
 
 
-def highlighted(passage: Passage, quote: str | None) -> str:
-    """The passage as HTML with ``quote`` marked; the whole passage when there is no quote."""
+def highlighted(passage: Passage, quote: str | None, span: str | None = None) -> str:
+    """The passage as HTML with ``quote`` marked, and inside it the answer ``span`` in bold;
+    the whole passage when there is no quote."""
     start = passage.text.find(quote) if quote else -1
     if start < 0 or not quote:
         return passage_lines(passage.text.strip())
     before, middle, after = _window(passage.text, start, start + len(quote))
-    return f"{passage_lines(before)}<mark>{lines(middle)}</mark>{passage_lines(after)}"
+    return f"{passage_lines(before)}<mark>{_with_span(middle, span)}</mark>{passage_lines(after)}"
+
+
+def _with_span(quote: str, span: str | None) -> str:
+    at = quote.find(span) if span else -1
+    if at < 0 or not span:
+        return lines(quote)
+    end = at + len(span)
+    return (
+        f'{lines(quote[:at])}<strong class="cw-span">{lines(quote[at:end])}</strong>'
+        f"{lines(quote[end:])}"
+    )
 
 
 def _where(passage: Passage) -> str:
@@ -130,7 +144,9 @@ def _where(passage: Passage) -> str:
     return where
 
 
-def source_card(passage: Passage, label: str, card_id: str, quote: str | None) -> str:
+def source_card(
+    passage: Passage, label: str, card_id: str, quote: str | None, span: str | None = None
+) -> str:
     where = _where(passage)
     return (
         f'<article class="cw-source" id="{card_id}">'
@@ -138,7 +154,7 @@ def source_card(passage: Passage, label: str, card_id: str, quote: str | None) -
         f'<div class="cw-title">{text(passage.title)}</div>'
         f"{f'<div class=cw-where>{where}</div>' if where else ''}"
         f"</div></header>"
-        f'<p class="cw-passage">{highlighted(passage, quote)}</p>'
+        f'<p class="cw-passage">{highlighted(passage, quote, span)}</p>'
         f'<footer class="cw-doc">{text(passage.doc_id)}</footer></article>'
     )
 
@@ -167,7 +183,7 @@ def _cards(turn: Turn) -> str:
     answer, aid = turn.answer, turn.aid
     if answer.citations:
         return "".join(
-            source_card(c.passage, str(c.n), f"cw-s-{aid}-{c.n}", c.quote)
+            source_card(c.passage, str(c.n), f"cw-s-{aid}-{c.n}", c.quote, c.answer_span)
             for c in _unique(answer.citations)
         )
     if answer.passages:

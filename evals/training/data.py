@@ -21,6 +21,8 @@ from pathlib import Path
 SHARED_QA = Path(__file__).resolve().parents[3] / "shared" / "qa"
 TRAIN_FILE = SHARED_QA / "train.json.gz"
 _WORD = re.compile(r"\w+")
+HELDOUT_FRACTION = 0.04
+"""Share of articles held out of training, for held-out F1, ranking and refusal fitting."""
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,16 @@ from typing import Any
 
 from app.reader.model import READER_WEIGHTS, new_reader, tokenizer, trained_state
 from app.reader.reading import native_bf16, read
-from evals.training.data import Example, load_articles, own_examples, sample_examples, split
 from evals.metrics.squad import f1 as span_f1
+from evals.training.data import (
+    HELDOUT_FRACTION,
+    Example,
+    load_articles,
+    sample_examples,
+    split,
+)
 from evals.training.features import Feature, encode
 
-HELDOUT_FRACTION = 0.04
 SOURCES = {
     "squad11_train": 26000,
     "qamr": 4000,

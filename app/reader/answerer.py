@@ -1,0 +1,112 @@
+"""The extractive backend: the sentence that holds the reader's best span, cited.
+
+The short answer is the span itself ("Sendai, Japan"); the answer text is the sentence or
+sentences of the passage that the span overlaps (a span across list items gives those items),
+each followed by its ``[n]``; the citation's quote is that text, so the chat can show it in the
+passage and mark the span inside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from app.answer import CANNOT_ANSWER, Answer, AnswerRequest, Backend, Citation
+from app.citations import mark, marker
+from app.reader.evidence import Evidence, ReadPassage
+from ingest.sentences import sentence_spans
+
+MAX_QUOTE_CHARS = 400
+"""A sentence longer than this (a table row, a run-on line) is cut to this many characters
+around the span, at word boundaries."""
+CLOSEST_PASSAGES = 3
+
+
+class ReaderAnswerer:
+    """Answers by quoting the sentence that holds the answer span."""
+
+    backend = Backend.EXTRACTIVE
+
+    def stream(self, request: AnswerRequest) -> Iterator[Answer]:
+        yield self.answer(request.question, request.evidence)
+
+    def answer(self, question: str, evidence: Evidence) -> Answer:
+        best = evidence.best
+        if best is None:
+            return refusal(question, evidence, self.backend)
+        pieces = quoted_sentences(best)
+        quote = best.passage.text[pieces[0][0] : pieces[-1][1]]
+        citation = Citation(n=1, passage=best.passage, quote=quote, answer_span=best.span)
+        return Answer(
+            question=question,
+            text=_written(best.passage.text, pieces, 1),
+            citations=[citation],
+            abstained=False,
+            backend=self.backend,
+            short_answer=best.span,
+            passages=evidence.ranked_passages,
+            search_query=evidence.search_query,
+        )
+
+
+def quoted_sentences(item: ReadPassage) -> list[tuple[int, int]]:
+    """Offsets of the sentences (in the passage) that the span overlaps, in order."""
+    assert item.reading is not None
+    text, start, end = item.passage.text, item.reading.start, item.reading.end
+    pieces = [(s, e) for s, e in sentence_spans(text) if s < end and e > start]
+    if not pieces:
+        pieces = [(start, end)]
+    return [_bounded(text, s, e, start, end) for s, e in pieces]
+
+
+def _bounded(text: str, s: int, e: int, span_start: int, span_end: int) -> tuple[int, int]:
+    """The sentence, or the part of it (at most ``MAX_QUOTE_CHARS``) around the span."""
+    if e - s <= MAX_QUOTE_CHARS:
+        return s, e
+    room = max(0, MAX_QUOTE_CHARS - (span_end - span_start)) // 2
+    lo, hi = max(s, span_start - room), min(e, span_end + room)
+    if lo > s:
+        space = text.find(" ", lo, span_start)
+        lo = space + 1 if space >= 0 else lo
+    if hi < e:
+        space = text.rfind(" ", span_end, hi)
+        hi = space if space >= 0 else hi
+    return lo, hi
+
+
+def _written(text: str, pieces: list[tuple[int, int]], n: int) -> str:
+    """The sentences with their marker; a sentence on a new line (a list item) stays on one."""
+    out = ""
+    previous_end = None
+    for s, e in pieces:
+        sentence = " ".join(text[s:e].split())
+        if previous_end is not None:
+            out += "\n" if "\n" in text[previous_end:s] else " "
+        out += mark(sentence, n)
+        previous_end = e
+    return out
+
+
+def refusal(question: str, evidence: Evidence, backend: Backend) -> Answer:
+    """The fixed refusal sentence, then the closest passages as citations to look at."""
+    citations = []
+    for n, item in enumerate([i for i in evidence.read if i.reading][:CLOSEST_PASSAGES], 1):
+        pieces = quoted_sentences(item)
+        citations.append(
+            Citation(
+                n=n, passage=item.passage, quote=item.passage.text[pieces[0][0] : pieces[-1][1]]
+            )
+        )
+    text = CANNOT_ANSWER
+    if citations:
+        listed = [marker(c.n) for c in citations]
+        joined = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+        text += f"\nThe closest passages I found are {joined}."
+    return Answer(
+        question=question,
+        text=text,
+        citations=citations,
+        abstained=True,
+        backend=backend,
+        passages=evidence.ranked_passages,
+        search_query=evidence.search_query,
+    )

@@ -1,0 +1,97 @@
+"""Writing the extractive answer from the reader's verdicts: which sentences are quoted, how
+they are cited, how passages are ranked, and what a refusal shows. The readings are given by
+hand here; tests/test_reader_model.py runs the real model."""
+
+from __future__ import annotations
+
+from app.answer import CANNOT_ANSWER, Backend
+from app.reader.answerer import MAX_QUOTE_CHARS, ReaderAnswerer, refusal
+from app.reader.calibration import RerankWeights
+from app.reader.evidence import Evidence
+from app.reader.reading import Reading
+from retriever.passage import Passage
+
+NO_RERANK = RerankWeights(dense=0.0, rank=0.0)
+
+
+def passage(text: str, doc_id: str = "doc", dense: float | None = 0.5) -> Passage:
+    return Passage(
+        doc_id=doc_id, title=doc_id.title(), source=f"{doc_id}.md", text=text, start=0,
+        end=len(text), heading_path=(), page=None, fused_score=1.0, dense_score=dense,
+    )  # fmt: skip
+
+
+def reading_of(text: str, span: str, score: float = 8.0, null: float = 1.0) -> Reading:
+    start = text.index(span)
+    return Reading(score=score, null_score=null, start=start, end=start + len(span))
+
+
+def evidence(*pairs: tuple[Passage, Reading | None], weights: RerankWeights = NO_RERANK):
+    passages = [p for p, _ in pairs]
+    return Evidence.build("q?", "q?", passages, [r for _, r in pairs], weights)
+
+
+def test_the_answer_quotes_the_sentence_holding_the_span_and_marks_the_span() -> None:
+    text = "LIMMS is in Tokyo. ElyT-MaX is based in Sendai, Japan. It studies materials."
+    p = passage(text)
+    answer = ReaderAnswerer().answer("Where?", evidence((p, reading_of(text, "Sendai, Japan"))))
+    assert answer.text == "ElyT-MaX is based in Sendai, Japan [1]."
+    assert answer.short_answer == "Sendai, Japan"
+    (citation,) = answer.citations
+    assert citation.quote == "ElyT-MaX is based in Sendai, Japan."
+    assert citation.answer_span == "Sendai, Japan" and citation.passage == p
+    assert not answer.abstained and answer.backend is Backend.EXTRACTIVE
+
+
+def test_a_span_across_list_items_gives_the_items_each_cited() -> None:
+    text = "The four objectives are:\n- attract talent;\n- build networks;\n- lead projects.\nEnd."
+    span = "attract talent;\n- build networks;\n- lead projects"
+    answer = ReaderAnswerer().answer("Which?", evidence((passage(text), reading_of(text, span))))
+    assert answer.text.splitlines() == [
+        "- attract talent [1];",
+        "- build networks [1];",
+        "- lead projects [1].",
+    ]
+    assert answer.citations[0].quote in text
+
+
+def test_a_very_long_sentence_is_cut_around_the_span_at_word_boundaries() -> None:
+    text = "word " * 300 + "the answer is forty-two " + "more " * 300
+    answer = ReaderAnswerer().answer(
+        "What?", evidence((passage(text), reading_of(text, "forty-two")))
+    )
+    quote = answer.citations[0].quote
+    assert "forty-two" in quote and len(quote) <= MAX_QUOTE_CHARS
+    assert quote in text and not quote.startswith(" ") and quote.split()[0] in {"word", "the"}
+
+
+def test_passages_are_ranked_by_the_reader_then_the_retriever() -> None:
+    weak, strong = passage("Weak text here.", "weak", 0.9), passage("Strong text.", "strong", 0.1)
+    pairs = [
+        (weak, reading_of(weak.text, "Weak", 2.0)),
+        (strong, reading_of(strong.text, "Strong")),
+    ]
+    assert [i.passage for i in evidence(*pairs).read] == [strong, weak]
+    tilted = evidence(*pairs, weights=RerankWeights(dense=20.0, rank=0.0))
+    assert [i.passage for i in tilted.read] == [weak, strong]
+
+
+def test_unreadable_passages_rank_last_and_nothing_readable_refuses() -> None:
+    empty, text = passage("", "empty"), passage("ElyT-MaX was created in 2016.", "text")
+    ranked = evidence((empty, None), (text, reading_of(text.text, "2016")))
+    assert ranked.best is not None and ranked.best.passage == text
+    nothing = evidence((empty, None))
+    assert nothing.best is None
+    assert ReaderAnswerer().answer("When?", nothing).abstained
+
+
+def test_a_refusal_starts_with_the_fixed_sentence_and_cites_the_closest_passages() -> None:
+    pairs = [
+        (p, reading_of(p.text, p.text.split()[0]))
+        for p in (passage(f"Passage {i} says little.", f"d{i}") for i in range(5))
+    ]
+    answer = refusal("Why?", evidence(*pairs), Backend.LLM)
+    assert answer.abstained and answer.backend is Backend.LLM
+    assert answer.text == (f"{CANNOT_ANSWER}\nThe closest passages I found are [1], [2] and [3].")
+    assert [c.n for c in answer.citations] == [1, 2, 3]
+    assert all(c.answer_span is None for c in answer.citations)
