@@ -2,7 +2,7 @@
 
 Used to vet an LLM's sentences before they are shown: a sentence is supported by a passage when
 a window of one to three consecutive passage sentences holds most of its content words (folded
-and stemmed as the extractive answerer does), every number it states, every capitalised name it
+and stemmed as ``app.terms`` does), every number it states, every capitalised name it
 uses, and any negation it makes.
 
 Known limitation: the check is lexical. A sentence that drops a negation the passage makes

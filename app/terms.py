@@ -1,7 +1,7 @@
 """Words of questions and sentences, folded so that matching survives case, accents and plurals.
 
-The extractive answerer needs each word's position in the sentence (to cut a short answer out
-of it) as well as a comparable form, so words keep their offsets next to their stem.
+Used where text is compared without a model: rewriting a follow-up question from the chat, and
+checking that a passage supports an LLM's sentence.
 """
 
 from __future__ import annotations
@@ -182,12 +182,7 @@ def word_stems(word: Word) -> list[str]:
     return stems
 
 
-def content_stems(text: str, parts: bool = True) -> list[str]:
-    """The stems of the words that carry meaning, in order; with ``parts``, compounds are
-    also split, so a sentence's "lecturer-researchers" matches a question's "researchers"."""
-    return [
-        s
-        for word in words(text)
-        if word.is_content
-        for s in (word_stems(word) if parts else [word.stem])
-    ]
+def content_stems(text: str) -> list[str]:
+    """The stems of the words that carry meaning, in order; compounds are also split, so a
+    sentence's "lecturer-researchers" matches a question's "researchers"."""
+    return [s for word in words(text) if word.is_content for s in word_stems(word)]
