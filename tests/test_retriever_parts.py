@@ -7,7 +7,7 @@ import pytest
 from ingest.records import Chunk
 from retriever.fusion import Candidate, fuse
 from retriever.merge import merge
-from retriever.tokens import tokenize
+from ingest.tokens import tokenize
 from retriever.widen import widen, widen_span
 
 DOC = (
