@@ -7,7 +7,8 @@ through ``ChunkStore.put``, so they have the layout ``citewise ingest`` writes, 
 included. For each size the script times, as full commands: a cold ``citewise ask`` (wall
 time and peak RSS), ``citewise ingest`` of one new small file and a no-op re-ingest of it,
 ``citewise docs``; in-process: warm retrieval p50/p95; and the index's size on disk. Ratios
-are to the smallest size of the same run.
+are to the smallest size of the same run. Commands are also given in CPU seconds (user +
+system, from ``wait4``): on a shared machine their wall time mostly measures the others' load.
 
     python -m evals.bench_scale [--million] [--plot bench_scale.png] [--questions 60]
     python -m evals.bench_scale --build N DIR     # build one index of N chunks and stop
@@ -106,17 +107,24 @@ class Figures:
     chunks: int
     build_s: float
     ask_s: float
+    ask_cpu_s: float
     ask_rss_mb: float
     search_p50_ms: float
     search_p95_ms: float
     add_file_s: float
+    add_cpu_s: float
     noop_s: float
+    noop_cpu_s: float
     docs_s: float
     disk_mb: float
 
 
-def _command(*args: str) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one citewise command; fails loudly if it fails."""
+Run = tuple[float, float, float]
+"""Wall seconds, CPU seconds and peak RSS (MB) of one command."""
+
+
+def _command(*args: str) -> Run:
+    """Wall and CPU seconds and peak RSS of one citewise command; fails loudly if it fails."""
     started = time.perf_counter()
     process = subprocess.Popen([str(CITEWISE), *args], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)  # fmt: skip
@@ -126,11 +134,12 @@ def _command(*args: str) -> tuple[float, float]:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"citewise {' '.join(args)} failed ({process.returncode}):\n{out}{err}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def _median(runs: list[tuple[float, float]]) -> tuple[float, float]:
-    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+def _median(runs: list[Run]) -> Run:
+    wall, cpu, rss = zip(*runs, strict=True)
+    return statistics.median(wall), statistics.median(cpu), statistics.median(rss)
 
 
 def _disk_mb(folder: Path) -> float:
@@ -161,25 +170,30 @@ def measure(n: int, folder: Path, questions: list[str], squad: Path) -> Figures:
     p50, p95 = _search_times(folder, questions)
     new_file = folder.parent / f"field-note-{n}.txt"
     new_file.write_text(NEW_FILE_TEXT, encoding="utf-8")
-    add_s, _ = _command("ingest", str(new_file), "-q", *store)
-    noop_s, _ = _median([_command("ingest", str(new_file), "-q", *store) for _ in range(3)])
-    docs_s, _ = _median([_command("docs", *store) for _ in range(3)])
-    return Figures(n, build_s, ask[0], ask[1], p50, p95, add_s, noop_s, docs_s, _disk_mb(folder))
+    add = _command("ingest", str(new_file), "-q", *store)
+    noop = _median([_command("ingest", str(new_file), "-q", *store) for _ in range(3)])
+    docs = _median([_command("docs", *store) for _ in range(3)])
+    return Figures(n, build_s, ask[0], ask[1], ask[2], p50, p95, add[0], add[1], noop[0],
+                   noop[1], docs[0], _disk_mb(folder))  # fmt: skip
 
 
 COLUMNS = (
     ("chunks", "chunks", "{:,}"),
     ("build_s", "build s", "{:.0f}"),
     ("ask_s", "cold ask s", "{:.2f}"),
+    ("ask_cpu_s", "ask CPU s", "{:.2f}"),
     ("ask_rss_mb", "ask RSS MB", "{:.0f}"),
     ("search_p50_ms", "search p50 ms", "{:.0f}"),
     ("search_p95_ms", "search p95 ms", "{:.0f}"),
     ("add_file_s", "add 1 file s", "{:.2f}"),
+    ("add_cpu_s", "add CPU s", "{:.2f}"),
     ("noop_s", "no-op s", "{:.2f}"),
+    ("noop_cpu_s", "no-op CPU s", "{:.2f}"),
     ("docs_s", "docs s", "{:.2f}"),
     ("disk_mb", "disk MB", "{:.0f}"),
 )
-TARGETS = {"ask_s": 1.5, "add_file_s": 1.5, "search_p95_ms": 2.0}
+TARGETS = {"ask_s": 1.5, "ask_cpu_s": 1.5, "add_file_s": 1.5, "add_cpu_s": 1.5,
+           "search_p95_ms": 2.0}  # fmt: skip
 """Most allowed ratio to the smallest index, at 100k chunks."""
 
 
