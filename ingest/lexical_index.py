@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS documents(doc_id TEXT PRIMARY KEY, doc_hash TEXT NOT 
 CREATE TABLE IF NOT EXISTS chunks(
     row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_of_document ON chunks(doc_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(terms, tokenize="ascii tokenchars '-./_'");
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms
+    USING fts5(terms, tokenize="ascii tokenchars '-./_'");
 """
 
 
@@ -154,7 +155,8 @@ class LexicalIndex:
     @staticmethod
     def _drop(db: sqlite3.Connection, doc_id: str) -> None:
         db.execute(
-            "DELETE FROM chunk_terms WHERE rowid IN (SELECT row FROM chunks WHERE doc_id = ?)", (doc_id,)
+            "DELETE FROM chunk_terms WHERE rowid IN (SELECT row FROM chunks WHERE doc_id = ?)",
+            (doc_id,),
         )
         db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
         db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))

@@ -87,7 +87,9 @@ class WriteLock:
 
     def _waiting_message(self) -> str:
         who = self.holder() or "another writer"
-        return f"Waiting for the index in {self.path.parent} to be free: it is being written by {who}"
+        return (
+            f"Waiting for the index in {self.path.parent} to be free: it is being written by {who}"
+        )
 
     def _lock_file(self, state: _Held, wait: bool, waiting: Waiting | None) -> bool:
         self.path.parent.mkdir(parents=True, exist_ok=True)

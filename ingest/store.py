@@ -219,9 +219,9 @@ def _local_folder(settings: Settings) -> Path:
     return cache / hashlib.sha256(settings.chroma_url.encode()).hexdigest()[:16]
 
 
-def _pages(collection: Any, include: list[str], where: dict[str, Any] | None = None) -> Iterator[
-    dict[str, Any]
-]:
+def _pages(
+    collection: Any, include: list[str], where: dict[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
     """Every record of ``collection`` (matching ``where``), READ_PAGE records per read."""
     offset = 0
     while True:
@@ -476,7 +476,8 @@ class ChunkStore:
 
     def _unjournal(self, doc_ids: Sequence[str]) -> None:
         for begin in range(0, len(doc_ids), self._batch):
-            self._state.delete(ids=[PENDING_PREFIX + d for d in doc_ids[begin : begin + self._batch]])
+            part = doc_ids[begin : begin + self._batch]
+            self._state.delete(ids=[PENDING_PREFIX + d for d in part])
 
     def _add_chunks(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
         for begin in range(0, len(chunks), self._batch):

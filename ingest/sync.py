@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.errors import DocumentError
-from ingest.records import Chunk, DocumentRecord
 from ingest.lock import Waiting
+from ingest.records import Chunk, DocumentRecord
 from ingest.store import ChunkStore, NewVersion, crash_point
 
 if TYPE_CHECKING:
