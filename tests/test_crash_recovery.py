@@ -131,13 +131,17 @@ def _ingest(folder: Path, settings: Settings) -> subprocess.Popen[str]:
                             text=True)  # fmt: skip
 
 
+REPORTS = 12
+"""Enough documents for the first ingest to still hold the lock when the second starts."""
+
+
 def test_two_ingests_into_one_index_at_once_lose_nothing(
     tmp_path: Path, settings: Settings
 ) -> None:
     big, other = tmp_path / "big", tmp_path / "other"
     big.mkdir()
     other.mkdir()
-    for i in range(40):
+    for i in range(REPORTS):
         (big / f"report-{i}.txt").write_text(_text(f"report {i}", 12))
     (other / "note.txt").write_text(_text("the other note", 6))
     sync_paths([other], settings)
@@ -158,7 +162,7 @@ def test_two_ingests_into_one_index_at_once_lose_nothing(
     expected = _expected_ids(big, settings) | _expected_ids(other, settings)
     assert {c.id for c in store.stored_chunks()} == expected
     assert store.lexical.chunk_ids() == expected
-    for i in range(40):
+    for i in range(REPORTS):
         sentence = PARAGRAPH.format(i=11, name=f"report {i}")
         [(chunk_id, _)] = store.lexical.search(sentence, 1)
         assert chunk_id.startswith(f"report-{i}.txt#")
