@@ -125,7 +125,7 @@ class AnswerEngine:
     def _check_index(self) -> None:
         """No passage at all usually means an empty index: say how to fill it."""
         store = getattr(self.retriever, "store", None)
-        if store is not None and not store.documents():
+        if store is not None and not store.has_documents():
             raise EmptyIndexError(
                 "The index is empty: there are no documents to answer from",
                 "run 'citewise ingest corpus/', or ingest your own folder, first",

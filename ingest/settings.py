@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         None, description="URL of a Chroma server (e.g. http://localhost:8000); unset = embedded."
     )
     collection: str = Field("citewise", description="Name of the Chroma collection.")
+    cache_dir: Path | None = Field(
+        None,
+        description="With a Chroma server: folder of this machine's lexical index and write "
+        "lock; unset = ~/.cache/citewise (XDG_CACHE_HOME). An embedded index keeps them in "
+        "store_dir.",
+    )
 
     # Embedding
     embedding_model: str = Field(

@@ -1,16 +1,28 @@
-"""The index: chunk vectors and one record per document, in Chroma.
+"""The index: chunk vectors and one record per document in Chroma, and a lexical index.
 
-Two collections make the index exact. ``<collection>`` holds chunk vectors (cosine space);
+Three collections make the index exact. ``<collection>`` holds chunk vectors (cosine space);
 ``<collection>-documents`` holds one record per document with its content hash. A document's
 record is its commit point: chunks whose ``doc_hash`` differs from their record (or that have no
-record) are leftovers of an interrupted run and :meth:`ChunkStore.repair` deletes them.
+record) are leftovers of an interrupted run. ``<collection>-state`` holds the revision token,
+changed at every commit, and the journal: the documents a write has begun and not finished.
+After a crash, :meth:`ChunkStore.repair` puts right exactly the journalled documents, so the
+common case (no interrupted run) costs one read, whatever the size of the index.
+
+Beside Chroma, a :class:`~ingest.lexical_index.LexicalIndex` (SQLite FTS5) holds the terms of
+each document's committed chunks. Writers update it after each commit and record the revision
+it matches; a process that finds another revision (a crash between commit and update, or
+another machine writing to a Chroma server) catches up document by document
+(:meth:`ChunkStore.catch_up`), comparing content hashes, never re-reading the whole corpus.
+
+Every read that can return many records is paginated, and every write holds the index's write
+lock (:mod:`ingest.lock`), so two ingests never take each other's work for crash leftovers.
 
 The chunk collection's metadata records the settings that shaped its vectors (embedding model,
 chunking), so vectors of two models are never mixed.
 
 A ``--rebuild`` (by another process, or another ``ChunkStore`` in this one) drops and re-creates
-both collections; a store that was already open then fetches them again on its next call
-instead of failing on the dropped ones.
+the collections; a store that was already open then fetches them again on its next call
+instead of failing on the dropped ones, and its lexical index starts over.
 """
 
 from __future__ import annotations
@@ -21,14 +33,19 @@ import hashlib
 import json
 import os
 import signal
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+import socket
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
 from ingest.chunker import CHUNKER_VERSION
 from ingest.errors import IndexSettingsMismatch, StoreError
+from ingest.lexical_index import FILE_NAME as LEXICAL_FILE_NAME
+from ingest.lexical_index import LexicalIndex
+from ingest.lock import Waiting, WriteLock
 from ingest.records import Chunk, DocumentRecord
 
 if TYPE_CHECKING:
@@ -37,6 +54,13 @@ if TYPE_CHECKING:
 INDEX_FORMAT = 1
 """Bump when chunk ids or metadata change shape: old indexes then need --rebuild."""
 DOCUMENTS_SUFFIX = "-documents"
+STATE_SUFFIX = "-state"
+REVISION_ID = "revision"
+PENDING_PREFIX = "pending:"
+READ_PAGE = 2000
+"""Records per read: Chroma fails on reads of tens of thousands of records at once."""
+DOCUMENTS_PER_FETCH = 100
+"""Documents whose chunks are fetched in one read when the lexical index catches up."""
 SETTING_PREFIX = "citewise:"
 CRASH_ENV = "CITEWISE_TEST_CRASH_AT"
 
@@ -59,6 +83,15 @@ def index_settings(settings: Settings) -> dict[str, str | int]:
         "chunker_version": CHUNKER_VERSION,
         "index_format": INDEX_FORMAT,
     }
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """A document version to write: its record, its chunks and their embeddings."""
+
+    record: DocumentRecord
+    chunks: Sequence[Chunk]
+    embeddings: Sequence[Sequence[float]]
 
 
 @dataclass(frozen=True)
@@ -175,6 +208,35 @@ def _refetching(
     return wrapper
 
 
+def _local_folder(settings: Settings) -> Path:
+    """Where this machine keeps the index's lexical index and write lock: beside the Chroma
+    data of an embedded index, in the cache folder for a Chroma server."""
+    if not settings.chroma_url:
+        return settings.store_dir
+    cache = settings.cache_dir or Path(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "citewise"
+    )
+    return cache / hashlib.sha256(settings.chroma_url.encode()).hexdigest()[:16]
+
+
+def _pages(
+    collection: Any, include: list[str], where: dict[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every record of ``collection`` (matching ``where``), READ_PAGE records per read."""
+    offset = 0
+    while True:
+        got = collection.get(where=where, include=include, limit=READ_PAGE, offset=offset)
+        if got["ids"]:
+            yield got
+        if len(got["ids"]) < READ_PAGE:
+            return
+        offset += len(got["ids"])
+
+
+def _in(field: str, values: Sequence[str]) -> dict[str, Any]:
+    return {field: values[0]} if len(values) == 1 else {field: {"$in": list(values)}}
+
+
 class ChunkStore:
     """Chunks and document records of one index, embedded or on a Chroma server."""
 
@@ -183,7 +245,12 @@ class ChunkStore:
         self._settings = settings
         self._wanted = index_settings(settings)
         self._batch = max(1, int(client.get_max_batch_size()))
+        folder = _local_folder(settings)
+        self.lexical = LexicalIndex(folder / f"{settings.collection}.{LEXICAL_FILE_NAME}")
+        self.lock = WriteLock(folder / f"{settings.collection}.write.lock")
         self._open_collections()
+        if self.lexical.synced() is None and not self.has_documents():
+            self.lexical.mark_synced(self.revision())
 
     @classmethod
     def open(cls, settings: Settings) -> ChunkStore:
@@ -204,6 +271,9 @@ class ChunkStore:
         )
         self._docs = self._client.get_or_create_collection(
             name + DOCUMENTS_SUFFIX, embedding_function=None
+        )
+        self._state = self._client.get_or_create_collection(
+            name + STATE_SUFFIX, embedding_function=None
         )
 
     # Index settings --------------------------------------------------------------------------
@@ -235,20 +305,28 @@ class ChunkStore:
     def reset(self) -> None:
         """Drops the whole index (records first, so a crash midway leaves no record without
         chunks) and re-creates it empty with the current settings."""
-        for name in (self._settings.collection + DOCUMENTS_SUFFIX, self._settings.collection):
-            with contextlib.suppress(Exception):  # it may not exist
-                self._client.delete_collection(name)
-        self._open_collections()
+        with self.lock.hold():
+            name = self._settings.collection
+            for suffix in (DOCUMENTS_SUFFIX, STATE_SUFFIX, ""):
+                with contextlib.suppress(Exception):  # it may not exist
+                    self._client.delete_collection(name + suffix)
+            self._open_collections()
+            self.lexical.clear(self.revision())
 
     # Reading ---------------------------------------------------------------------------------
 
     @_refetching
     def documents(self) -> list[DocumentRecord]:
-        got = self._docs.get(include=["metadatas"])
         records = [
-            _record_from(i, m, None) for i, m in zip(got["ids"], got["metadatas"], strict=True)
+            _record_from(i, m, None)
+            for page in _pages(self._docs, ["metadatas"])
+            for i, m in zip(page["ids"], page["metadatas"], strict=True)
         ]
         return sorted(records, key=lambda r: r.doc_id)
+
+    @_refetching
+    def has_documents(self) -> bool:
+        return bool(self._docs.get(limit=1, include=[])["ids"])
 
     @_refetching
     def document(self, doc_id: str) -> DocumentRecord | None:
@@ -257,37 +335,73 @@ class ChunkStore:
             return None
         return _record_from(got["ids"][0], got["metadatas"][0], got["documents"][0])
 
-    def _committed(self) -> dict[str, str]:
-        """doc_id -> content hash of every committed document."""
-        got = self._docs.get(include=["metadatas"])
-        return {i: m["content_hash"] for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+    @_refetching
+    def records(self, doc_ids: Iterable[str]) -> dict[str, DocumentRecord]:
+        """The records (without text) of those of ``doc_ids`` that are committed."""
+        wanted = sorted(set(doc_ids))
+        found: dict[str, DocumentRecord] = {}
+        for begin in range(0, len(wanted), READ_PAGE):
+            got = self._docs.get(ids=wanted[begin : begin + READ_PAGE], include=["metadatas"])
+            found.update(
+                (i, _record_from(i, m, None))
+                for i, m in zip(got["ids"], got["metadatas"], strict=True)
+            )
+        return found
 
-    def _chunks_where(self, where: dict[str, Any] | None) -> list[Chunk]:
-        """Chunks of committed document versions only, so a reader never sees a document
-        half-replaced while a sync runs (or after one was killed)."""
-        committed = self._committed()
-        got = self._chunks.get(where=where, include=["metadatas", "documents"])
-        chunks = [
-            _chunk_from(t, m)
-            for t, m in zip(got["documents"], got["metadatas"], strict=True)
-            if committed.get(m["doc_id"]) == m["doc_hash"]
-        ]
+    def _hashes(self, doc_ids: Iterable[str]) -> dict[str, str]:
+        """doc_id -> content hash of those of ``doc_ids`` that are committed."""
+        return {d: r.content_hash for d, r in self.records(doc_ids).items()}
+
+    def _all_hashes(self) -> dict[str, str]:
+        """doc_id -> content hash of every committed document."""
+        return {
+            i: m["content_hash"]
+            for page in _pages(self._docs, ["metadatas"])
+            for i, m in zip(page["ids"], page["metadatas"], strict=True)
+        }
+
+    def _committed_chunks(self, pages: Iterable[dict[str, Any]]) -> list[Chunk]:
+        """The chunks of ``pages`` that belong to their document's committed version, so a
+        reader never sees a document half-replaced while a sync runs (or after one was killed)."""
+        chunks: list[Chunk] = []
+        for page in pages:
+            committed = self._hashes(m["doc_id"] for m in page["metadatas"])
+            chunks += [
+                _chunk_from(t, m)
+                for t, m in zip(page["documents"], page["metadatas"], strict=True)
+                if committed.get(m["doc_id"]) == m["doc_hash"]
+            ]
         return sorted(chunks, key=lambda c: (c.doc_id, c.index))
 
     @_refetching
     def all_chunks(self) -> list[Chunk]:
-        return self._chunks_where(None)
+        return self._committed_chunks(_pages(self._chunks, ["metadatas", "documents"]))
 
     @_refetching
     def chunks_of(self, doc_id: str) -> list[Chunk]:
-        return self._chunks_where({"doc_id": doc_id})
+        where = {"doc_id": doc_id}
+        return self._committed_chunks(_pages(self._chunks, ["metadatas", "documents"], where))
+
+    @_refetching
+    def chunks_by_id(self, ids: Sequence[str]) -> dict[str, Chunk]:
+        """The stored chunks with these ids (whichever version they belong to)."""
+        found: dict[str, Chunk] = {}
+        for begin in range(0, len(ids), READ_PAGE):
+            got = self._chunks.get(
+                ids=list(ids[begin : begin + READ_PAGE]), include=["metadatas", "documents"]
+            )
+            found.update(
+                (i, _chunk_from(t, m))
+                for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            )
+        return found
 
     @_refetching
     def stored_chunks(self) -> list[StoredChunk]:
-        got = self._chunks.get(include=["metadatas"])
         return [
             StoredChunk(i, m.get("doc_id", ""), m.get("doc_hash", ""))
-            for i, m in zip(got["ids"], got["metadatas"], strict=True)
+            for page in _pages(self._chunks, ["metadatas"])
+            for i, m in zip(page["ids"], page["metadatas"], strict=True)
         ]
 
     @_refetching
@@ -296,12 +410,11 @@ class ChunkStore:
 
     @_refetching
     def revision(self) -> str:
-        """Changes whenever a document is added, changed or removed, or the index rebuilt."""
-        got = self._docs.get(include=["metadatas"])
-        digest = hashlib.sha256(str(self._chunks.id).encode())
-        for doc_id, meta in sorted(zip(got["ids"], got["metadatas"], strict=True)):
-            digest.update(f"{doc_id}\0{meta['content_hash']}\0{meta.get('ingested_at')}\n".encode())
-        return digest.hexdigest()[:16]
+        """Changes whenever a document is added, changed or removed, or the index rebuilt.
+        One small read, whatever the size of the index."""
+        got = self._state.get(ids=[REVISION_ID], include=["metadatas"])
+        token = got["metadatas"][0]["token"] if got["ids"] else ""
+        return f"{self._chunks.id}/{token}"
 
     @_refetching
     def query(
@@ -314,10 +427,9 @@ class ChunkStore:
             wanted = sorted(set(doc_ids))
             if not wanted:
                 return []
-            where = {"doc_id": wanted[0]} if len(wanted) == 1 else {"doc_id": {"$in": wanted}}
+            where = _in("doc_id", wanted)
         if n <= 0:
             return []
-        committed = self._committed()
         fetch = n
         while True:
             total = self._chunks.count()
@@ -332,6 +444,7 @@ class ChunkStore:
             found = list(
                 zip(got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True)
             )
+            committed = self._hashes(meta["doc_id"] for _, meta, _ in found)
             hits = [
                 (_chunk_from(text, meta), 1.0 - float(distance))
                 for text, meta, distance in found
@@ -341,10 +454,32 @@ class ChunkStore:
                 return hits[:n]
             fetch += n + len(found) - len(hits)
 
-    # Writing (the order of these calls is what makes sync crash-safe; see ingest.sync) -------
+    # Writing: the order of these steps is what makes writes crash-safe ----------------------
 
-    @_refetching
-    def add_chunks(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+    def _bump_revision(self) -> None:
+        self._state.upsert(
+            ids=[REVISION_ID],
+            embeddings=[[1.0]],
+            metadatas=[{"kind": "revision", "token": uuid.uuid4().hex}],
+        )
+
+    def _journal(self, doc_ids: Sequence[str]) -> None:
+        """Records that these documents are about to change (see :meth:`repair`)."""
+        host = socket.gethostname()
+        for begin in range(0, len(doc_ids), self._batch):
+            part = doc_ids[begin : begin + self._batch]
+            self._state.upsert(
+                ids=[PENDING_PREFIX + d for d in part],
+                embeddings=[[1.0]] * len(part),
+                metadatas=[{"kind": "pending", "doc_id": d, "host": host} for d in part],
+            )
+
+    def _unjournal(self, doc_ids: Sequence[str]) -> None:
+        for begin in range(0, len(doc_ids), self._batch):
+            part = doc_ids[begin : begin + self._batch]
+            self._state.delete(ids=[PENDING_PREFIX + d for d in part])
+
+    def _add_chunks(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
         for begin in range(0, len(chunks), self._batch):
             part = chunks[begin : begin + self._batch]
             self._chunks.upsert(
@@ -354,59 +489,164 @@ class ChunkStore:
                 metadatas=[_chunk_metadata(c) for c in part],
             )
 
-    @_refetching
-    def commit(self, record: DocumentRecord) -> None:
-        """Makes ``record`` (and so the chunks carrying its hash) the document's live version."""
-        self._docs.upsert(
-            ids=[record.doc_id],
-            embeddings=[[1.0]],
-            documents=[record.text],
-            metadatas=[
-                {
-                    "content_hash": record.content_hash,
-                    "title": record.title,
-                    "source": record.source,
-                    "chunks": record.chunks,
-                    "ingested_at": record.ingested_at,
-                }
-            ],
-        )
+    def _commit(self, records: Sequence[DocumentRecord]) -> None:
+        """Makes each record (and so the chunks carrying its hash) its document's live version."""
+        for begin in range(0, len(records), self._batch):
+            part = records[begin : begin + self._batch]
+            self._docs.upsert(
+                ids=[r.doc_id for r in part],
+                embeddings=[[1.0]] * len(part),
+                documents=[r.text for r in part],
+                metadatas=[
+                    {
+                        "content_hash": r.content_hash,
+                        "title": r.title,
+                        "source": r.source,
+                        "chunks": r.chunks,
+                        "ingested_at": r.ingested_at,
+                    }
+                    for r in part
+                ],
+            )
 
     def _delete_ids(self, ids: Sequence[str]) -> None:
         for begin in range(0, len(ids), self._batch):
             self._chunks.delete(ids=list(ids[begin : begin + self._batch]))
 
+    def _stored_of(self, doc_ids: Sequence[str]) -> list[StoredChunk]:
+        """Id and version of every stored chunk of these documents."""
+        found: list[StoredChunk] = []
+        for begin in range(0, len(doc_ids), DOCUMENTS_PER_FETCH):
+            where = _in("doc_id", doc_ids[begin : begin + DOCUMENTS_PER_FETCH])
+            found += [
+                StoredChunk(i, m["doc_id"], m["doc_hash"])
+                for page in _pages(self._chunks, ["metadatas"], where)
+                for i, m in zip(page["ids"], page["metadatas"], strict=True)
+            ]
+        return found
+
+    def _index_lexically(
+        self, doc_ids: Sequence[str], before: str | None, versions: Sequence[NewVersion] = ()
+    ) -> None:
+        """Brings the lexical index in line with the committed state of ``doc_ids``, whose new
+        chunks are given in ``versions`` or else read back; marks it in step with the store's
+        revision if it was in step with ``before``."""
+        given = {v.record.doc_id: v for v in versions}
+        live = self._hashes(doc_ids)
+        fetch = [d for d in live if d not in given or given[d].record.content_hash != live[d]]
+        fetched: dict[str, list[Chunk]] = {}
+        for begin in range(0, len(fetch), DOCUMENTS_PER_FETCH):
+            where = _in("doc_id", fetch[begin : begin + DOCUMENTS_PER_FETCH])
+            for chunk in self._committed_chunks(
+                _pages(self._chunks, ["metadatas", "documents"], where)
+            ):
+                fetched.setdefault(chunk.doc_id, []).append(chunk)
+        replaced = [
+            (d, h, fetched.get(d, []) if d in fetch else given[d].chunks) for d, h in live.items()
+        ]
+        removed = [d for d in doc_ids if d not in live]
+        advance = None if before is None else (before, self.revision())
+        self.lexical.apply(replaced, removed, advance)
+
     @_refetching
-    def delete_stale(self, doc_id: str, keep: Iterable[str]) -> int:
-        """Deletes the chunks of ``doc_id`` that are not in ``keep``."""
-        kept = set(keep)
-        ids = self._chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
-        stale = [i for i in ids if i not in kept]
-        self._delete_ids(stale)
-        return len(stale)
+    def put(self, versions: Sequence[NewVersion]) -> None:
+        """Writes these document versions, each replacing the document's previous one."""
+        if not versions:
+            return
+        doc_ids = [v.record.doc_id for v in versions]
+        with self.lock.hold():
+            before = self.revision()
+            previous = self._hashes(doc_ids)
+            self._journal(doc_ids)
+            for version in versions:
+                self._add_chunks(version.chunks, version.embeddings)
+            crash_point("after_add")
+            self._commit([v.record for v in versions])
+            crash_point("after_commit")
+            self._bump_revision()
+            self._index_lexically(doc_ids, before, versions)
+            crash_point("after_lexical")
+            keep = {c.id for v in versions for c in v.chunks}
+            replaced = [d for d in doc_ids if d in previous]
+            self._delete_ids([c.id for c in self._stored_of(replaced) if c.id not in keep])
+            self._unjournal(doc_ids)
 
     @_refetching
     def remove(self, doc_id: str) -> bool:
         """Removes a document: its record first (the commit point), then its chunks."""
-        if not self._docs.get(ids=[doc_id], include=[])["ids"]:
-            return False
-        self._docs.delete(ids=[doc_id])
-        crash_point("after_record_delete")
-        self._chunks.delete(where={"doc_id": doc_id})
-        return True
+        with self.lock.hold():
+            if not self._docs.get(ids=[doc_id], include=[])["ids"]:
+                return False
+            before = self.revision()
+            self._journal([doc_id])
+            self._docs.delete(ids=[doc_id])
+            crash_point("after_record_delete")
+            self._bump_revision()
+            self._index_lexically([doc_id], before)
+            self._delete_ids([c.id for c in self._stored_of([doc_id])])
+            self._unjournal([doc_id])
+            return True
+
+    # Recovery and catching up ----------------------------------------------------------------
+
+    def _pending(self) -> list[str]:
+        """Documents journalled on this machine: only a crashed run can have left them, since
+        the caller holds the write lock. Other machines' entries are theirs to repair."""
+        host = socket.gethostname()
+        return sorted(
+            m["doc_id"]
+            for page in _pages(self._state, ["metadatas"], {"kind": "pending"})
+            for m in page["metadatas"]
+            if m.get("host") == host
+        )
 
     @_refetching
     def repair(self) -> set[str]:
-        """Deletes chunks left by an interrupted run and returns the ids of documents whose
-        chunk count does not match their record (to be re-ingested)."""
-        records = self._docs.get(include=["metadatas"])
-        live = {i: m for i, m in zip(records["ids"], records["metadatas"], strict=True)}
-        stale, counts = [], Counter[str]()
-        for chunk in self.stored_chunks():
-            record = live.get(chunk.doc_id)
-            if record is None or record["content_hash"] != chunk.doc_hash:
-                stale.append(chunk.id)
-            else:
-                counts[chunk.doc_id] += 1
-        self._delete_ids(stale)
-        return {doc_id for doc_id, meta in live.items() if counts[doc_id] != int(meta["chunks"])}
+        """Puts right what an interrupted run left (uncommitted or stale chunks, a lexical
+        index behind the commits) and returns the ids of documents whose chunk count does not
+        match their record (to be re-ingested). Costs one read when no run was interrupted."""
+        with self.lock.hold():
+            pending = self._pending()
+            damaged: set[str] = set()
+            if pending:
+                self._index_lexically(pending, None)
+                live = self._hashes(pending)
+                stale, counts = [], dict.fromkeys(pending, 0)
+                for chunk in self._stored_of(pending):
+                    if live.get(chunk.doc_id) == chunk.doc_hash:
+                        counts[chunk.doc_id] += 1
+                    else:
+                        stale.append(chunk.id)
+                self._delete_ids(stale)
+                records = self.records(pending)
+                damaged = {d for d, r in records.items() if counts[d] != r.chunks}
+                self._unjournal(pending)
+            self.catch_up()
+            return damaged
+
+    @_refetching
+    def catch_up(self, *, wait: bool = True, waiting: Waiting | None = None) -> bool:
+        """Brings the lexical index in step with the store's revision, re-indexing only the
+        documents whose content hash differs. Returns False if the index is behind and another
+        writer holds the lock (with ``wait=False``): that writer will bring it up to date."""
+        revision = self.revision()
+        if self.lexical.synced() == revision:
+            return True
+        with self.lock.hold(wait=wait, waiting=waiting) as held:
+            if not held:
+                return False
+            revision = self.revision()
+            synced = self.lexical.synced()
+            if synced == revision:
+                return True
+            if synced is None or synced.split("/")[0] != revision.split("/")[0]:
+                self.lexical.clear(synced or "")
+            live = self._all_hashes()
+            indexed = self.lexical.documents()
+            changed = [d for d, h in live.items() if indexed.get(d) != h]
+            gone = [d for d in indexed if d not in live]
+            self.lexical.apply(removed=gone)
+            for begin in range(0, len(changed), DOCUMENTS_PER_FETCH):
+                self._index_lexically(changed[begin : begin + DOCUMENTS_PER_FETCH], None)
+            self.lexical.mark_synced(revision)
+            return True

@@ -6,9 +6,12 @@ Each document is written in an order that survives a kill at any instant:
 2. upsert the document record with the new hash: the commit point;
 3. delete the document's chunks that are not part of the committed version.
 
-Removal deletes the record first, then the chunks. Every run starts with
-:meth:`ChunkStore.repair`, which deletes chunks not matching a committed record and flags
-records whose chunk count is off, so whatever a crash left behind is put right.
+Removal deletes the record first, then the chunks (see :meth:`ChunkStore.put` and
+:meth:`ChunkStore.remove`, which also journal the documents and keep the lexical index in
+step). A run holds the index's write lock throughout and starts with
+:meth:`ChunkStore.repair`, which puts right whatever a crashed run left behind.
+Only the records of the files given are read, so adding one file to a large library costs
+the same as adding it to a small one; pruning a folder reads every record.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.errors import DocumentError
+from ingest.lock import Waiting
 from ingest.records import Chunk, DocumentRecord
-from ingest.store import ChunkStore, crash_point
+from ingest.store import ChunkStore, NewVersion, crash_point
 
 if TYPE_CHECKING:
     from ingest.embedder import Embedder
@@ -135,7 +139,7 @@ class _Sync:
         self.store = store
         self.progress = progress
         self.report = SyncReport()
-        self.records = {r.doc_id: r for r in store.documents()}
+        self.records: dict[str, DocumentRecord] = {}
         self.damaged: set[str] = set()
         self.claimed: dict[str, Path] = {}
         self.pending: list[_Pending] = []
@@ -251,16 +255,13 @@ class _Sync:
             crash_point("mid_embed")
 
         vectors = self._embedder.embed_documents([embedding_text(c) for c in chunks], embedded)
-        offset = 0
+        versions, offset = [], 0
         for item in self.pending:
             part = vectors[offset : offset + len(item.chunks)]
             offset += len(item.chunks)
-            self.store.add_chunks(item.chunks, part)
-            crash_point("after_add")
-            self.store.commit(item.record)
-            crash_point("after_commit")
-            if item.status == "updated" or item.candidate.doc_id in self.damaged:
-                self.store.delete_stale(item.candidate.doc_id, [c.id for c in item.chunks])
+            versions.append(NewVersion(item.record, item.chunks, part))
+        self.store.put(versions)
+        for item in self.pending:
             self.records[item.record.doc_id] = item.record
             self.report.files.append(
                 FileResult(
@@ -274,13 +275,14 @@ class _Sync:
 
     def prune(self, folders: list[Path]) -> None:
         """Removes records of files that were under a synced folder and are gone."""
-        for record in list(self.records.values()):
+        if not folders:
+            return
+        for record in self.store.documents():
             source = Path(record.source)
             if record.doc_id in self.claimed or source.exists():
                 continue
             if any(source.is_relative_to(folder) for folder in folders):
                 self.store.remove(record.doc_id)
-                del self.records[record.doc_id]
                 self.report.files.append(
                     FileResult(record.source, record.doc_id, "removed", chunks=record.chunks)
                 )
@@ -294,27 +296,31 @@ def sync_paths(
     rebuild: bool = False,
     prune: bool = True,
     progress: Progress | None = None,
+    waiting: Waiting | None = None,
 ) -> SyncReport:
     """Brings the index in line with ``paths`` (files and folders) and reports per file.
 
     Unchanged files (same content hash) are neither parsed nor embedded. Files that cannot
     be ingested are reported and the run carries on. With ``prune``, documents that came from
     a given folder and whose file is gone are removed. Raises IndexSettingsMismatch when the
-    index was built with another model or chunking, unless ``rebuild``.
+    index was built with another model or chunking, unless ``rebuild``. Holds the index's
+    write lock throughout; if another process holds it, ``waiting`` is told who, and the run
+    waits for it.
     """
     store = store or ChunkStore.open(settings)
-    if rebuild:
-        store.reset()
-    else:
-        store.check_settings()
-    damaged = store.repair()
-    run = _Sync(settings, store, progress)
-    run.damaged = damaged
-    found, folders = run.candidates([Path(p) for p in paths])
-    for done, candidate in enumerate(found, 1):
-        run.visit(candidate)
-        run._tell("files", done, len(found))
-    run.flush()
-    if prune:
-        run.prune(folders)
+    with store.lock.hold(waiting=waiting):
+        if rebuild:
+            store.reset()
+        else:
+            store.check_settings()
+        run = _Sync(settings, store, progress)
+        run.damaged = store.repair()
+        found, folders = run.candidates([Path(p) for p in paths])
+        run.records = store.records(c.doc_id for c in found)
+        for done, candidate in enumerate(found, 1):
+            run.visit(candidate)
+            run._tell("files", done, len(found))
+        run.flush()
+        if prune:
+            run.prune(folders)
     return run.report

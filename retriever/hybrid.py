@@ -17,7 +17,7 @@ from ingest.settings import Settings
 from retriever.dense import dense_search
 from retriever.documents import DocumentTexts
 from retriever.fusion import fuse
-from retriever.lexical import LexicalIndex
+from retriever.lexical import LexicalSearch
 from retriever.merge import merge
 from retriever.passage import Passage
 from retriever.widen import widen as widen_passages
@@ -46,13 +46,13 @@ class HybridRetriever:
         embedder: Any,
         settings: Settings,
         *,
-        lexical: LexicalIndex | None = None,
+        lexical: LexicalSearch | None = None,
         documents: DocumentTexts | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings
-        self.lexical = lexical or LexicalIndex(store)
+        self.lexical = lexical or LexicalSearch(store)
         self.documents = documents or DocumentTexts(store)
 
     def search(
@@ -80,13 +80,8 @@ class HybridRetriever:
 
     def _search(self, text: str, k: int, wanted: list[str] | None) -> list[Passage]:
         n = max(self.settings.candidates, k)
-        index = self.lexical.current()
-        lexical = index.search(text, n, wanted)
-        dense = [
-            hit
-            for hit in dense_search(self.store, self.embedder, text, n, wanted)
-            if index.is_live(hit[0])
-        ]
+        lexical = self.lexical.search(text, n, wanted)
+        dense = self.lexical.live(dense_search(self.store, self.embedder, text, n, wanted))
         candidates = fuse(
             dense,
             lexical,
@@ -97,7 +92,7 @@ class HybridRetriever:
         return merge(candidates, k, self.settings.chunk_size)
 
 
-_shared: dict[tuple[Any, ...], tuple[Any, LexicalIndex, DocumentTexts]] = {}
+_shared: dict[tuple[Any, ...], tuple[Any, LexicalSearch, DocumentTexts]] = {}
 _retrievers: dict[str, HybridRetriever] = {}
 _lock = threading.Lock()
 
@@ -121,7 +116,7 @@ def open_retriever(settings: Settings) -> HybridRetriever:
         )
         if key not in _shared:
             store = ChunkStore.open(settings)
-            _shared[key] = (store, LexicalIndex(store), DocumentTexts(store))
+            _shared[key] = (store, LexicalSearch(store), DocumentTexts(store))
         store, lexical, documents = _shared[key]
         retriever = HybridRetriever(
             store, get_embedder(settings), settings, lexical=lexical, documents=documents

@@ -19,11 +19,13 @@ CHROMA = Path(sys.executable).with_name("chroma")
 
 
 @pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No CITEWISE_* variable of the developer leaks into a test."""
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No CITEWISE_* variable of the developer leaks into a test, and nothing is cached in
+    the developer's cache folder (a Chroma server's lexical index lives there)."""
     for name in list(os.environ):
         if name.startswith("CITEWISE_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 @pytest.fixture

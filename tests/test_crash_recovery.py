@@ -1,8 +1,10 @@
-"""Real ``citewise ingest`` runs killed with SIGKILL at each write stage, then recovered.
+"""Real ``citewise ingest`` runs killed with SIGKILL at each write stage, then recovered, and
+two real ingests racing on one index.
 
 The kill comes from the process itself (CITEWISE_TEST_CRASH_AT, see ingest.store.crash_point),
 so each test hits exactly the instant it names. After the kill, readers must still see a
-consistent index; after the next run, the index must be exactly what a clean run produces.
+consistent index, lexical index included; after the next run, both must be exactly what a
+clean run produces.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -49,16 +52,40 @@ def _expected_ids(folder: Path, settings: Settings) -> set[str]:
 
 
 def _assert_consistent(store: ChunkStore) -> None:
-    """What readers see: every chunk belongs to its committed version, none missing."""
+    """What readers see: every chunk belongs to its committed version, none missing; the
+    lexical index shows one whole stored version of each document it holds."""
     records = {r.doc_id: r for r in store.documents()}
     chunks = store.all_chunks()
     for chunk in chunks:
         assert records[chunk.doc_id].content_hash == chunk.doc_hash
     for doc_id, record in records.items():
         assert [c.index for c in chunks if c.doc_id == doc_id] == list(range(record.chunks))
+    stored = {c.id: c for c in store.stored_chunks()}
+    indexed = store.lexical.documents()
+    lexical_ids = store.lexical.chunk_ids()
+    assert lexical_ids <= set(stored)
+    for chunk_id in lexical_ids:
+        assert indexed[stored[chunk_id].doc_id] == stored[chunk_id].doc_hash
+    for doc_id, doc_hash in indexed.items():
+        version = {i for i, c in stored.items() if (c.doc_id, c.doc_hash) == (doc_id, doc_hash)}
+        assert version <= lexical_ids
 
 
-@pytest.mark.parametrize("stage", ["mid_embed", "after_add", "after_commit", "after_record_delete"])
+def _assert_exact(store: ChunkStore, folder: Path, settings: Settings) -> None:
+    """The index is what a clean run over ``folder`` produces, lexical index included."""
+    _assert_consistent(store)
+    expected = _expected_ids(folder, settings)
+    assert {c.id for c in store.stored_chunks()} == expected
+    hashes = {p.name: content_hash(p.read_bytes()) for p in folder.iterdir()}
+    assert {r.doc_id: r.content_hash for r in store.documents()} == hashes
+    assert store.lexical.documents() == hashes
+    assert store.lexical.chunk_ids() == expected
+    assert store.lexical.synced() == store.revision()
+
+
+@pytest.mark.parametrize(
+    "stage", ["mid_embed", "after_add", "after_commit", "after_lexical", "after_record_delete"]
+)
 def test_run_killed_at_any_stage_is_repaired_exactly_by_the_next_run(
     stage: str, tmp_path: Path, settings: Settings
 ) -> None:
@@ -93,9 +120,49 @@ def test_run_killed_at_any_stage_is_repaired_exactly_by_the_next_run(
     sync_paths([folder], settings)
 
     store = ChunkStore.open(settings)
-    _assert_consistent(store)
-    assert {c.id for c in store.stored_chunks()} == _expected_ids(folder, settings)
-    assert {r.doc_id: r.content_hash for r in store.documents()} == {
-        p.name: content_hash(p.read_bytes()) for p in folder.iterdir()
-    }
+    _assert_exact(store, folder, settings)
     assert store.repair() == set()
+
+
+def _ingest(folder: Path, settings: Settings) -> subprocess.Popen[str]:
+    command = [str(CITEWISE), "ingest", str(folder), "--store", str(settings.store_dir), "-q"]
+    env = {**os.environ, "CITEWISE_EMBEDDING_BATCH_SIZE": "1"}
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+
+
+REPORTS = 12
+"""Enough documents for the first ingest to still hold the lock when the second starts."""
+
+
+def test_two_ingests_into_one_index_at_once_lose_nothing(
+    tmp_path: Path, settings: Settings
+) -> None:
+    big, other = tmp_path / "big", tmp_path / "other"
+    big.mkdir()
+    other.mkdir()
+    for i in range(REPORTS):
+        (big / f"report-{i}.txt").write_text(_text(f"report {i}", 12))
+    (other / "note.txt").write_text(_text("the other note", 6))
+    sync_paths([other], settings)
+    lock = ChunkStore.open(settings).lock
+
+    first = _ingest(big, settings)
+    deadline = time.monotonic() + 120
+    while not lock.holder() and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = _ingest(other, settings)
+    out_second = second.communicate(timeout=600)
+    out_first = first.communicate(timeout=600)
+
+    assert (first.returncode, second.returncode) == (0, 0), (out_first, out_second)
+    assert "Waiting for the index" in out_second[1] and "ingest" in out_second[1]
+    store = ChunkStore.open(settings)
+    _assert_consistent(store)
+    expected = _expected_ids(big, settings) | _expected_ids(other, settings)
+    assert {c.id for c in store.stored_chunks()} == expected
+    assert store.lexical.chunk_ids() == expected
+    for i in range(REPORTS):
+        sentence = PARAGRAPH.format(i=11, name=f"report {i}")
+        [(chunk_id, _)] = store.lexical.search(sentence, 1)
+        assert chunk_id.startswith(f"report-{i}.txt#")

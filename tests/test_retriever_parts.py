@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ingest.records import Chunk
+from ingest.tokens import tokenize
 from retriever.fusion import Candidate, fuse
 from retriever.merge import merge
-from retriever.tokens import tokenize
 from retriever.widen import widen, widen_span
 
 DOC = (

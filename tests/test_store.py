@@ -11,7 +11,7 @@ from ingest.embedder import Embedder, get_embedder
 from ingest.errors import EmbeddingModelError, IndexSettingsMismatch
 from ingest.records import Chunk, DocumentRecord
 from ingest.settings import Settings, load_settings
-from ingest.store import ChunkStore
+from ingest.store import ChunkStore, NewVersion
 
 TEXT = "Cats purr when content. Rockets burn liquid hydrogen. Bread rises with yeast."
 
@@ -43,9 +43,15 @@ def _record(doc_id: str, digest: str, chunks: int) -> DocumentRecord:
 
 def _write(store: ChunkStore, embedder: Embedder, doc_id: str, digest: str) -> list[Chunk]:
     chunks = _chunks(doc_id, digest, SPANS)
-    store.add_chunks(chunks, embedder.embed_documents([c.text for c in chunks]))
-    store.commit(_record(doc_id, digest, len(chunks)))
+    vectors = embedder.embed_documents([c.text for c in chunks])
+    store.put([NewVersion(_record(doc_id, digest, len(chunks)), chunks, vectors)])
     return chunks
+
+
+def _interrupted_run(store: ChunkStore, chunks: list[Chunk], vectors: list[list[float]]) -> None:
+    """What a run killed after writing ``chunks`` (and journalling their documents) leaves."""
+    store._journal(sorted({c.doc_id for c in chunks}))
+    store._add_chunks(chunks, vectors)
 
 
 @pytest.fixture
@@ -91,15 +97,59 @@ def test_repair_deletes_uncommitted_chunks_and_flags_short_documents(
     newer = _chunks("kept.txt", "c" * 64, SPANS)
     orphan = _chunks("never-committed.txt", "d" * 64, SPANS)
     vectors = embedder.embed_documents([c.text for c in newer])
-    store.add_chunks(newer, vectors)
-    store.add_chunks(orphan, vectors)
-    store.commit(_record("short.txt", "e" * 64, 3))
-    store.add_chunks(_chunks("short.txt", "e" * 64, SPANS[:2]), vectors[:2])
+    _interrupted_run(store, newer, vectors)
+    _interrupted_run(store, orphan, vectors)
+    _interrupted_run(store, _chunks("short.txt", "e" * 64, SPANS[:2]), vectors[:2])
+    store._commit([_record("short.txt", "e" * 64, 3)])
 
     assert store.repair() == {"short.txt"}
-    assert {c.id for c in store.all_chunks()} == {c.id for c in committed} | {
-        f"short.txt#{'e' * 12}#{i}" for i in range(2)
-    }
+    short = {f"short.txt#{'e' * 12}#{i}" for i in range(2)}
+    assert {c.id for c in store.stored_chunks()} == {c.id for c in committed} | short
+    assert store.lexical.chunk_ids() == {c.id for c in committed} | short
+    assert store.repair() == set()
+
+
+def test_repair_without_an_interrupted_run_reads_no_chunk(
+    store: ChunkStore, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(store, embedder, "kept.txt", "a" * 64)
+    monkeypatch.setattr(store, "_stored_of", None)
+    monkeypatch.setattr(store, "_all_hashes", None)
+    assert store.repair() == set()
+
+
+def test_the_lexical_index_persists_and_follows_writes(
+    settings: Settings, store: ChunkStore, embedder: Embedder
+) -> None:
+    kept = _write(store, embedder, "kept.txt", "a" * 64)
+    _write(store, embedder, "gone.txt", "b" * 64)
+    _write(store, embedder, "kept.txt", "c" * 64)
+    store.remove("gone.txt")
+
+    reopened = ChunkStore.open(settings)
+    assert reopened.lexical.synced() == reopened.revision()
+    assert reopened.lexical.documents() == {"kept.txt": "c" * 64}
+    assert reopened.lexical.chunk_ids() == {c.id for c in reopened.all_chunks()}
+    [(best, score)] = reopened.lexical.search("rockets hydrogen", 1)
+    assert best == f"kept.txt#{'c' * 12}#1" and score > 0
+    assert best not in {c.id for c in kept}
+    assert reopened.lexical.search("rockets", 5, doc_ids=["gone.txt"]) == []
+
+
+def test_a_lexical_index_behind_the_store_catches_up_by_changed_documents(
+    settings: Settings, store: ChunkStore, embedder: Embedder
+) -> None:
+    _write(store, embedder, "one.txt", "a" * 64)
+    _write(store, embedder, "two.txt", "b" * 64)
+    store.lexical.path.unlink()
+    for suffix in ("-wal", "-shm"):
+        store.lexical.path.with_name(store.lexical.path.name + suffix).unlink(missing_ok=True)
+    fresh = ChunkStore.open(settings)
+    assert fresh.lexical.documents() == {}
+
+    assert fresh.catch_up() is True
+    assert fresh.lexical.documents() == {"one.txt": "a" * 64, "two.txt": "b" * 64}
+    assert fresh.lexical.chunk_ids() == {c.id for c in fresh.all_chunks()}
 
 
 def test_remove_deletes_record_and_chunks(store: ChunkStore, embedder: Embedder) -> None:
@@ -192,8 +242,8 @@ def test_heading_paths_containing_the_separator_round_trip(
     store: ChunkStore, embedder: Embedder
 ) -> None:
     chunk = replace(_chunks("p.txt", "f" * 64, SPANS)[2], heading_path=("A > B", "C"))
-    store.add_chunks([chunk], embedder.embed_documents([chunk.text]))
-    store.commit(_record("p.txt", "f" * 64, 1))
+    vectors = embedder.embed_documents([chunk.text])
+    store.put([NewVersion(_record("p.txt", "f" * 64, 1), [chunk], vectors)])
     assert store.all_chunks() == [chunk]
 
 
@@ -202,7 +252,7 @@ def test_readers_see_only_chunks_of_committed_versions(
 ) -> None:
     committed = _write(store, embedder, "doc.txt", "a" * 64)
     pending = _chunks("doc.txt", "b" * 64, SPANS)
-    store.add_chunks(pending, embedder.embed_documents([c.text for c in pending]))
+    _interrupted_run(store, pending, embedder.embed_documents([c.text for c in pending]))
 
     assert store.all_chunks() == store.chunks_of("doc.txt") == committed
     hits = store.query(embedder.embed_query("Cats purr when content."), 3)

@@ -46,7 +46,13 @@ def ingest(paths: tuple[Path, ...], store_dir: Path | None, rebuild: bool, quiet
     settings = load_settings(store_dir=store_dir)
     bars = TerminalProgress(enabled=False if quiet else None)
     try:
-        report = sync_paths(list(paths), settings, rebuild=rebuild, progress=bars)
+        report = sync_paths(
+            list(paths),
+            settings,
+            rebuild=rebuild,
+            progress=bars,
+            waiting=lambda message: click.echo(message, err=True),
+        )
     finally:
         bars.close()
     for result in report.files:

@@ -1,0 +1,192 @@
+"""The persisted lexical index: BM25 over the committed chunks, in SQLite FTS5.
+
+FTS5 ships with Python's sqlite3, ranks with a real BM25 (``bm25()``), updates one document
+at a time in a transaction and is opened without reading any chunk, so neither a new process
+nor a one-file ingest pays for the size of the library. Chunks are analysed by
+``ingest.tokens`` (folding, stemming, compounds, neighbouring pairs) and stored as ready terms;
+FTS5's ``ascii`` tokenizer then only splits them on spaces.
+
+The index holds exactly one version per document, the one recorded in ``documents``; readers
+take that table as the committed state, so they never see two versions of a document. It
+also records the store revision it is in step with (``synced``): when the store's revision
+differs, the store brings the index up to date (see ``ChunkStore.catch_up``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from ingest.errors import StoreError
+from ingest.records import Chunk
+from ingest.tokens import index_terms
+
+FILE_NAME = "lexical.sqlite3"
+PAIR_JOINER = "_"
+"""Neighbouring-term pairs become one FTS5 token: "steam engine" -> "steam_engine"."""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents(doc_id TEXT PRIMARY KEY, doc_hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks(
+    row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_of_document ON chunks(doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms
+    USING fts5(terms, tokenize="ascii tokenchars '-./_'");
+"""
+
+
+def index_text(chunk: Chunk) -> str:
+    """What BM25 sees of a chunk: its title and headings name what its sentences are about."""
+    return "\n".join((chunk.title, *chunk.heading_path, chunk.text))
+
+
+def _tokens(terms: Iterable[str]) -> list[str]:
+    return [term.replace(" ", PAIR_JOINER) for term in terms]
+
+
+def chunk_terms(chunk: Chunk) -> str:
+    """The chunk's index terms as FTS5 stores them, one token each."""
+    return " ".join(_tokens(index_terms(index_text(chunk))))
+
+
+def match_expression(question: str) -> str | None:
+    """An FTS5 query matching any of the question's terms, each once; None if it has none."""
+    tokens = list(dict.fromkeys(_tokens(index_terms(question))))
+    return " OR ".join(f'"{t}"' for t in tokens) if tokens else None
+
+
+class LexicalIndex:
+    """BM25 over the chunks of one committed version per document, persisted in ``path``.
+
+    Safe to share between threads; several processes may read while one writes (WAL).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=60, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"Cannot open the lexical index {path}: {exc}",
+                "check the folder is writable; deleting the file rebuilds it on the next search",
+            ) from None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, self._db:
+            yield self._db
+
+    # State -------------------------------------------------------------------------------------
+
+    def synced(self) -> str | None:
+        """The store revision this index was last brought in step with."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'synced'").fetchone()
+        return None if row is None else str(row[0])
+
+    def documents(self) -> dict[str, str]:
+        """doc_id -> content hash of every indexed document."""
+        with self._lock:
+            return dict(self._db.execute("SELECT doc_id, doc_hash FROM documents").fetchall())
+
+    def live_hashes(self, doc_ids: Iterable[str]) -> dict[str, str]:
+        """doc_id -> indexed content hash, for those of ``doc_ids`` that are indexed."""
+        wanted = json.dumps(sorted(set(doc_ids)))
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT doc_id, doc_hash FROM documents"
+                " WHERE doc_id IN (SELECT value FROM json_each(?))",
+                (wanted,),
+            ).fetchall()
+        return dict(rows)
+
+    def chunk_ids(self) -> set[str]:
+        with self._lock:
+            return {row[0] for row in self._db.execute("SELECT chunk_id FROM chunks")}
+
+    # Writing -----------------------------------------------------------------------------------
+
+    def apply(
+        self,
+        replaced: Sequence[tuple[str, str, Sequence[Chunk]]] = (),
+        removed: Iterable[str] = (),
+        advance: tuple[str, str] | None = None,
+    ) -> None:
+        """In one transaction: sets each ``(doc_id, doc_hash, chunks)`` as that document's
+        indexed version and drops the ``removed`` documents. ``advance=(before, after)``
+        records the index as in step with revision ``after`` if it was with ``before``: a
+        writer that was in step stays so, one that was behind stays behind."""
+        rows = [(doc_id, doc_hash, [(c.id, chunk_terms(c)) for c in chunks])
+                for doc_id, doc_hash, chunks in replaced]  # fmt: skip
+        with self._transaction() as db:
+            for doc_id in [*removed, *(r[0] for r in rows)]:
+                self._drop(db, doc_id)
+            for doc_id, doc_hash, terms in rows:
+                db.execute("INSERT INTO documents VALUES (?, ?)", (doc_id, doc_hash))
+                for chunk_id, text in terms:
+                    row = db.execute(
+                        "INSERT INTO chunks(chunk_id, doc_id) VALUES (?, ?)", (chunk_id, doc_id)
+                    ).lastrowid
+                    db.execute("INSERT INTO chunk_terms(rowid, terms) VALUES (?, ?)", (row, text))
+            if advance is not None:
+                db.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'synced' AND value = ?",
+                    (advance[1], advance[0]),
+                )
+
+    def mark_synced(self, revision: str) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('synced', ?)", (revision,))
+
+    @staticmethod
+    def _drop(db: sqlite3.Connection, doc_id: str) -> None:
+        db.execute(
+            "DELETE FROM chunk_terms WHERE rowid IN (SELECT row FROM chunks WHERE doc_id = ?)",
+            (doc_id,),
+        )
+        db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+        db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    def clear(self, synced: str) -> None:
+        """Empties the index (the store was rebuilt) and records ``synced``."""
+        with self._transaction() as db:
+            for table in ("chunk_terms", "chunks", "documents", "meta"):
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            db.execute("INSERT INTO meta VALUES ('synced', ?)", (synced,))
+
+    # Searching ---------------------------------------------------------------------------------
+
+    def search(
+        self, question: str, n: int, doc_ids: Iterable[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Ids of up to ``n`` chunks sharing terms with ``question``, best BM25 score first
+        (scores are positive; higher is better)."""
+        expression = match_expression(question)
+        if expression is None or n <= 0:
+            return []
+        sql = (
+            "SELECT chunks.chunk_id, -bm25(chunk_terms) AS score FROM chunk_terms"
+            " JOIN chunks ON chunks.row = chunk_terms.rowid WHERE chunk_terms MATCH ?"
+        )
+        args: list[object] = [expression]
+        if doc_ids is not None:
+            sql += " AND chunks.doc_id IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps(sorted(set(doc_ids))))
+        sql += " ORDER BY bm25(chunk_terms) LIMIT ?"
+        args.append(n)
+        with self._lock:
+            return [(str(i), float(s)) for i, s in self._db.execute(sql, args).fetchall()]
