@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.errors import CitewiseError, EmbeddingModelError
 from ingest.rebuild import staging_folder
 from ingest.settings import Settings
 from ingest.store import CRASH_ENV, ChunkStore
@@ -63,9 +64,10 @@ def built(tmp_path: Path, settings: Settings) -> Path:
 def test_a_rebuild_whose_model_cannot_load_leaves_the_old_index(
     built: Path, settings: Settings
 ) -> None:
-    run = _rebuild(built, settings.store_dir, CITEWISE_EMBEDDING_MODEL="/nonexistent")
+    missing_model = settings.model_copy(update={"embedding_model": "/nonexistent"})
+    with pytest.raises(EmbeddingModelError, match="Cannot load embedding model"):
+        sync_paths([built], missing_model, rebuild=True)
 
-    assert run.returncode == 1 and "Cannot load embedding model" in run.stderr
     assert _texts(settings) == {k: v.strip() for k, v in OLD.items()}
     assert not staging_folder(settings.store_dir).exists()
 
@@ -81,8 +83,8 @@ def test_a_rebuild_killed_at_any_point_leaves_a_whole_index_and_the_next_one_com
     expected_now = NEW if stage == "rebuild_after_swap" else OLD
     assert _texts(settings) == {k: v.strip() for k, v in expected_now.items()}
 
-    again = _rebuild(built, settings.store_dir)
-    assert again.returncode == 0, again.stderr
+    again = sync_paths([built], settings, rebuild=True)
+    assert not again.failed
     assert _texts(settings) == {k: v.strip() for k, v in NEW.items()}
     assert not staging_folder(settings.store_dir).exists()
     assert (settings.store_dir / "uploads" / "kept.txt").read_text() == "uploaded"
@@ -104,11 +106,11 @@ def test_a_rebuild_from_a_mistyped_path_changes_nothing(tmp_path: Path, settings
     folder = _write(tmp_path / "docs", OLD)
     sync_paths([folder], settings)
 
-    run = _rebuild(tmp_path / "typo", settings.store_dir)
+    with pytest.raises(CitewiseError) as refused:
+        sync_paths([tmp_path / "typo"], settings, rebuild=True)
 
-    assert run.returncode == 1
-    assert run.stderr == (
-        f"Error: Nothing was rebuilt: '{tmp_path / 'typo'}' does not exist "
-        "(the index is as it was; check the paths)\n"
+    assert str(refused.value) == (
+        f"Nothing was rebuilt: '{tmp_path / 'typo'}' does not exist "
+        "(the index is as it was; check the paths)"
     )
     assert set(_texts(settings)) == set(OLD)
