@@ -81,7 +81,9 @@ class ParseWorker:
 
     def _start(self) -> Connection:
         ours, theirs = _CONTEXT.Pipe()
-        process = _CONTEXT.Process(target=_serve, args=(theirs,), daemon=True, name="citewise-parse")
+        process = _CONTEXT.Process(
+            target=_serve, args=(theirs,), daemon=True, name="citewise-parse"
+        )
         process.start()
         theirs.close()
         self._process, self._conn = process, ours
@@ -103,7 +105,10 @@ class ParseWorker:
         """Parse and chunk ``job`` in the child; DocumentError if the file is bad, takes
         longer than ``timeout_s`` or brings the child down."""
         with self._lock:
-            conn = self._conn if self._process and self._process.is_alive() else self._start()
+            alive = (
+                self._conn is not None and self._process is not None and self._process.is_alive()
+            )
+            conn = self._conn if alive and self._conn is not None else self._start()
             try:
                 conn.send(job)
                 answered = conn.poll(timeout_s)

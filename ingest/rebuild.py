@@ -104,10 +104,12 @@ def rebuild_index(
     staged = settings.model_copy(update={"store_dir": staging})
     try:
         store = ChunkStore.open(staged)
-        report = sync_paths(
-            paths, staged, store=store, progress=progress, exclude=[store_dir, *exclude]
-        )
-        store.close()
+        try:
+            report = sync_paths(
+                list(paths), staged, store=store, progress=progress, exclude=[store_dir, *exclude]
+            )
+        finally:
+            store.close()
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -132,5 +134,4 @@ def _rebuild_on_server(
     get_embedder(settings).embed_documents(["citewise rebuild check"])
     store = ChunkStore.open(settings)
     store.reset()
-    return sync_paths(paths, settings, store=store, progress=progress, exclude=exclude)
-
+    return sync_paths(list(paths), settings, store=store, progress=progress, exclude=exclude)

@@ -88,7 +88,9 @@ class SyncReport:
     @property
     def chunks(self) -> int:
         """Chunks written by this run (added or updated documents)."""
-        return sum(f.chunks for f in self.files if f.status in (FileStatus.ADDED, FileStatus.UPDATED))
+        return sum(
+            f.chunks for f in self.files if f.status in (FileStatus.ADDED, FileStatus.UPDATED)
+        )
 
     def summary(self) -> str:
         return (

@@ -96,7 +96,8 @@ def inspect(path: Path, root: Path | None, follow_external_links: bool) -> Findi
             return Finding(
                 path,
                 Verdict.SKIPPED,
-                f"link to {quoted(str(target))}, outside the folder, not followed; {FOLLOW_LINKS_HINT}",
+                f"link to {quoted(str(target))}, outside the folder, not followed; "
+                + FOLLOW_LINKS_HINT,
             )
     if not (stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode)):
         return Finding(path, Verdict.SKIPPED, f"{_special_kind(info.st_mode)}, not a file")

@@ -94,7 +94,7 @@ def _docx_with_body(body_xml: str) -> bytes:
             data = source.read(item.filename)
             if item.filename == "word/document.xml":
                 body = f"<w:body>{body_xml}</w:body>".encode()
-                data = re.sub(rb"<w:body>.*</w:body>", lambda _: body, data, flags=re.S)
+                data = re.sub(rb"<w:body>.*</w:body>", lambda _, b=body: b, data, flags=re.S)
             target.writestr(item, data)
     return out.getvalue()
 
@@ -166,7 +166,11 @@ def test_a_file_taking_longer_than_the_time_limit_is_reported_and_the_run_goes_o
     (folder / "zz.txt").write_text("Puffins nest on the cliffs.\n")
 
     result = _run(
-        "ingest", str(folder), "--store", str(tmp_path / "s"), env={"CITEWISE_MAX_PARSE_SECONDS": "1"}
+        "ingest",
+        str(folder),
+        "--store",
+        str(tmp_path / "s"),
+        env={"CITEWISE_MAX_PARSE_SECONDS": "1"},
     )
 
     assert result.exit_code == 1

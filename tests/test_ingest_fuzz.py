@@ -144,7 +144,7 @@ def _storable(name: str) -> bool:
 
 
 @settings(
-    max_examples=30,
+    max_examples=15,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -182,4 +182,3 @@ def test_any_folder_is_ingested_with_one_line_per_bad_entry_and_an_exact_index(
     assert {c.id for c in index.stored_chunks()} == {c.id for c in index.all_chunks()}
     for record in index.documents():
         assert len(index.chunks_of(record.doc_id)) == record.chunks
-

@@ -90,9 +90,7 @@ def test_a_rebuild_killed_at_any_point_leaves_a_whole_index_and_the_next_one_com
     assert (settings.store_dir / "uploads" / "kept.txt").read_text() == "uploaded"
 
 
-def test_an_open_store_reads_the_new_index_after_a_rebuild(
-    built: Path, settings: Settings
-) -> None:
+def test_an_open_store_reads_the_new_index_after_a_rebuild(built: Path, settings: Settings) -> None:
     reader = ChunkStore.open(settings)
     assert {r.doc_id for r in reader.documents()} == set(OLD)
 
