@@ -34,9 +34,7 @@ def insis_questions(path: Path = DATASET) -> list[str]:
     return questions
 
 
-def measure(
-    engine: AnswerEngine, questions: Sequence[str], top_k: int
-) -> dict[str, list[float]]:
+def measure(engine: AnswerEngine, questions: Sequence[str], top_k: int) -> dict[str, list[float]]:
     engine.answer(questions[0], top_k=top_k)
     timings: dict[str, list[float]] = {stage: [] for stage in STAGES}
     for question in questions:

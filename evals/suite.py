@@ -75,7 +75,7 @@ def run_eval(options: EvalOptions, progress: ProgressFactory | None = None) -> d
     items = load_dataset(options.dataset)
     base = load_settings(backend=options.backend)
     with dataset_index(options, base) as settings:
-        if not ChunkStore.open(settings).documents():
+        if not ChunkStore.open_existing(settings).documents():
             raise CitewiseError(
                 f"The index in {settings.store_dir} is empty",
                 f"run 'citewise ingest FOLDER --store {settings.store_dir}' first",

@@ -66,6 +66,23 @@ class Settings(BaseSettings):
         200, ge=0, description="Most characters of whole sentences repeated between chunks."
     )
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused.")
+    max_unzipped_mb: float = Field(
+        200.0,
+        gt=0,
+        description="Zip-based files (.docx) whose content would unpack to more than this "
+        "are refused (a small file can inflate to gigabytes).",
+    )
+    max_parse_seconds: float = Field(
+        180.0,
+        gt=0,
+        description="Seconds one file may take to be read and cut into chunks; a file taking "
+        "longer is reported and skipped.",
+    )
+    follow_external_links: bool = Field(
+        False,
+        description="Follow symbolic links that lead out of an ingested folder (off: such "
+        "links are reported and skipped, so a link cannot expose files elsewhere).",
+    )
 
     # Retrieval
     top_k: int = Field(5, ge=1, le=50, description="Passages given to the answerer.")

@@ -20,9 +20,11 @@ lock (:mod:`ingest.lock`), so two ingests never take each other's work for crash
 The chunk collection's metadata records the settings that shaped its vectors (embedding model,
 chunking), so vectors of two models are never mixed.
 
-A ``--rebuild`` (by another process, or another ``ChunkStore`` in this one) drops and re-creates
-the collections; a store that was already open then fetches them again on its next call
-instead of failing on the dropped ones, and its lexical index starts over.
+A ``--rebuild`` (by another process, or another ``ChunkStore`` in this one) replaces the whole
+store folder (see ``ingest.rebuild``), or on a Chroma server drops and re-creates the
+collections; a store that was already open then reconnects, or fetches them again, on its
+next call instead of reading the old index or failing on the dropped collections, and its
+lexical index starts over.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ DOCUMENTS_PER_FETCH = 100
 """Documents whose chunks are fetched in one read when the lexical index catches up."""
 SETTING_PREFIX = "citewise:"
 CRASH_ENV = "CITEWISE_TEST_CRASH_AT"
+CHROMA_DATABASE = "chroma.sqlite3"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -147,6 +150,42 @@ def _record_from(doc_id: str, meta: dict[str, Any], text: str | None) -> Documen
     )
 
 
+FolderIdentity = tuple[int, int]
+_opened_folders: dict[str, FolderIdentity | None] = {}
+"""Store path -> identity of the folder it named when Chroma's shared client for it was made."""
+
+
+def _folder_identity(settings: Settings) -> FolderIdentity | None:
+    """Which folder ``store_dir`` names now: a rebuild swaps in another one under that name."""
+    if settings.chroma_url:
+        return None
+    try:
+        info = os.stat(settings.store_dir)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
+
+
+def _forget_swapped_folder(path: str, identity: FolderIdentity | None) -> None:
+    """Chroma shares one client per path in a process; after a rebuild swapped the folder that
+    client still reads the old one, so it is dropped and the next client opens the new one."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    if _opened_folders.get(path, identity) != identity:
+        SharedSystemClient._identifier_to_system.pop(path, None)
+        SharedSystemClient._identifier_to_refcount.pop(path, None)
+    _opened_folders[path] = identity
+
+
+def _creation_hint(exc: Exception) -> str:
+    if "already exists" in str(exc) or "locked" in str(exc):
+        return (
+            "another citewise command may be creating this index right now: wait for it to "
+            "finish and run again; if none is running, move the folder away and ingest again"
+        )
+    return "pass another --store folder or set CITEWISE_STORE_DIR"
+
+
 def _connect(settings: Settings) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -175,11 +214,11 @@ def _connect(settings: Settings) -> Any:
         return client
     try:
         settings.store_dir.mkdir(parents=True, exist_ok=True)
+        _forget_swapped_folder(str(settings.store_dir), _folder_identity(settings))
         return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
     except Exception as exc:
         raise StoreError(
-            f"Cannot open the index in {settings.store_dir}: {exc}",
-            "pass another --store folder or set CITEWISE_STORE_DIR",
+            f"Cannot open the index in {settings.store_dir}: {exc}", _creation_hint(exc)
         ) from None
 
 
@@ -197,6 +236,8 @@ def _refetching(
 
     @functools.wraps(method)
     def wrapper(self: ChunkStore, *args: P.args, **kwargs: P.kwargs) -> R:
+        if _folder_identity(self._settings) != self._identity:
+            self._reconnect()
         try:
             return method(self, *args, **kwargs)
         except Exception as exc:
@@ -243,6 +284,7 @@ class ChunkStore:
     def __init__(self, client: Any, settings: Settings) -> None:
         self._client = client
         self._settings = settings
+        self._identity = _folder_identity(settings)
         self._wanted = index_settings(settings)
         self._batch = max(1, int(client.get_max_batch_size()))
         folder = _local_folder(settings)
@@ -254,7 +296,38 @@ class ChunkStore:
 
     @classmethod
     def open(cls, settings: Settings) -> ChunkStore:
+        """The index named by ``settings``, created empty if there is none yet."""
         return cls(_connect(settings), settings)
+
+    @classmethod
+    def open_existing(cls, settings: Settings) -> ChunkStore:
+        """The index named by ``settings``; StoreError if there is none (a mistyped --store
+        must not leave an empty index behind)."""
+        if settings.chroma_url:
+            client = _connect(settings)
+            if settings.collection not in {c.name for c in client.list_collections()}:
+                raise StoreError(
+                    f"No index named {settings.collection!r} on the Chroma server "
+                    f"{settings.chroma_url}",
+                    "build one with 'citewise ingest PATH', or check the setting collection",
+                )
+            return cls(client, settings)
+        if not (settings.store_dir / CHROMA_DATABASE).is_file():
+            raise StoreError(
+                f"No index in {settings.store_dir}",
+                f"build one with 'citewise ingest PATH --store {settings.store_dir}', "
+                "or check the --store folder",
+            )
+        return cls(_connect(settings), settings)
+
+    def _reconnect(self) -> None:
+        self._client = _connect(self._settings)
+        self._identity = _folder_identity(self._settings)
+        self._open_collections()
+
+    def close(self) -> None:
+        """Releases Chroma's client, so the folder can be moved (see ``ingest.rebuild``)."""
+        self._client.close()
 
     @property
     def location(self) -> str:

@@ -17,16 +17,19 @@ the same as adding it to a small one; pruning a folder reads every record.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ingest.display import quoted, shown
 from ingest.errors import DocumentError
 from ingest.lock import Waiting
 from ingest.records import Chunk, DocumentRecord
 from ingest.store import ChunkStore, NewVersion, crash_point
+from ingest.walk import Finding, FoundFile, Verdict, inspect, is_utf8, walk
 
 if TYPE_CHECKING:
     from ingest.embedder import Embedder
@@ -37,12 +40,20 @@ EMBED_GROUP_CHUNKS = 512
 """Chunks of several documents are embedded together: bigger length-sorted batches."""
 
 
+class FileStatus(StrEnum):
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REMOVED = "removed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
 @dataclass(frozen=True)
 class FileResult:
     path: str
     doc_id: str | None
-    status: str
-    """added, updated, unchanged, removed, failed or skipped."""
+    status: FileStatus
     message: str = ""
     chunks: int = 0
 
@@ -51,37 +62,39 @@ class FileResult:
 class SyncReport:
     files: list[FileResult] = field(default_factory=list)
 
-    def _count(self, status: str) -> int:
+    def _count(self, status: FileStatus) -> int:
         return sum(1 for f in self.files if f.status == status)
 
     @property
     def added(self) -> int:
-        return self._count("added")
+        return self._count(FileStatus.ADDED)
 
     @property
     def updated(self) -> int:
-        return self._count("updated")
+        return self._count(FileStatus.UPDATED)
 
     @property
     def unchanged(self) -> int:
-        return self._count("unchanged")
+        return self._count(FileStatus.UNCHANGED)
 
     @property
     def removed(self) -> int:
-        return self._count("removed")
+        return self._count(FileStatus.REMOVED)
 
     @property
     def skipped(self) -> int:
-        return self._count("skipped")
+        return self._count(FileStatus.SKIPPED)
 
     @property
     def failed(self) -> list[tuple[str, str]]:
-        return [(f.path, f.message) for f in self.files if f.status == "failed"]
+        return [(f.path, f.message) for f in self.files if f.status == FileStatus.FAILED]
 
     @property
     def chunks(self) -> int:
         """Chunks written by this run (added or updated documents)."""
-        return sum(f.chunks for f in self.files if f.status in ("added", "updated"))
+        return sum(
+            f.chunks for f in self.files if f.status in (FileStatus.ADDED, FileStatus.UPDATED)
+        )
 
     def summary(self) -> str:
         return (
@@ -102,7 +115,7 @@ class _Pending:
     candidate: _Candidate
     record: DocumentRecord
     chunks: list[Chunk]
-    status: str
+    status: FileStatus
 
 
 def content_hash(data: bytes) -> str:
@@ -116,26 +129,20 @@ def embedding_text(chunk: Chunk) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _walk(folder: Path, exclude: Path | None) -> Iterator[Path]:
-    """Files under ``folder`` in a stable order, skipping hidden files and folders and the
-    ``exclude`` folder (the index itself, when it lives inside the folder being ingested)."""
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if exclude is not None and path.resolve().is_relative_to(exclude):
-            continue
-        if path.is_file():
-            yield path
-
-
 def _megabytes(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
 class _Sync:
-    def __init__(self, settings: Settings, store: ChunkStore, progress: Progress | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: ChunkStore,
+        progress: Progress | None,
+        exclude: Sequence[Path] = (),
+    ) -> None:
         self.settings = settings
+        self.exclude = [Path(p) for p in exclude]
         self.store = store
         self.progress = progress
         self.report = SyncReport()
@@ -150,7 +157,36 @@ class _Sync:
             self.progress(stage, done, total)
 
     def _fail(self, path: Path | str, doc_id: str | None, message: str) -> None:
-        self.report.files.append(FileResult(str(path), doc_id, "failed", message))
+        self.report.files.append(FileResult(str(path), doc_id, FileStatus.FAILED, message))
+
+    def _found(self, finding: Finding) -> None:
+        status = FileStatus.FAILED if finding.verdict == Verdict.FAILED else FileStatus.SKIPPED
+        self.report.files.append(FileResult(str(finding.path), None, status, finding.message))
+
+    def _excluded(self, root: Path) -> list[Path]:
+        """The index folders not to walk into, unless ``root`` lies inside one of them."""
+        index = [] if self.settings.chroma_url else [self.settings.store_dir]
+        folders = [p.resolve() for p in [*index, *self.exclude]]
+        return [p for p in folders if not root.is_relative_to(p)]
+
+    def _files(self, given: Path, folders: list[Path]) -> list[FoundFile]:
+        """The files named by ``given`` (a file or a folder); findings go to the report."""
+        follow = self.settings.follow_external_links
+        what = inspect(given, None, follow)
+        if isinstance(what, Finding):
+            self._found(what)
+            return []
+        if not given.is_dir():
+            return [FoundFile(given, given.name)]
+        root = given.resolve()
+        folders.append(root)
+        files = []
+        for entry in walk(given, self._excluded(root), follow):
+            if isinstance(entry, Finding):
+                self._found(entry)
+            else:
+                files.append(entry)
+        return files
 
     def candidates(self, paths: list[Path]) -> tuple[list[_Candidate], list[Path]]:
         """The files to sync and the folders whose vanished files are to be pruned."""
@@ -159,36 +195,30 @@ class _Sync:
         found: list[_Candidate] = []
         folders: list[Path] = []
         for given in paths:
-            if given.is_dir():
-                root = given.resolve()
-                folders.append(root)
-                index = None if self.settings.chroma_url else self.settings.store_dir.resolve()
-                if index is not None and root.is_relative_to(index):
-                    index = None
-                files = [(p, p.relative_to(given).as_posix()) for p in _walk(given, index)]
-            elif given.is_file():
-                files = [(given, given.name)]
-            else:
-                self._fail(given, None, "no such file or folder")
-                continue
-            for path, doc_id in files:
+            for file in self._files(given, folders):
+                path, doc_id = file.path, file.relative
                 if not is_supported(path):
                     suffix = path.suffix or "(none)"
                     self.report.files.append(
-                        FileResult(str(path), doc_id, "skipped", f"unsupported extension {suffix}")
+                        FileResult(
+                            str(path), doc_id, FileStatus.SKIPPED, f"unsupported extension {suffix}"
+                        )
                     )
                     continue
                 first = self.claimed.setdefault(doc_id, path)
                 if first != path:
-                    self._fail(path, doc_id, f"document id {doc_id!r} is already used by {first}")
+                    self._fail(
+                        path,
+                        doc_id,
+                        f"document id {quoted(doc_id)} is already used by {shown(str(first))}",
+                    )
                     continue
                 found.append(_Candidate(path, doc_id))
         return found, folders
 
     def visit(self, candidate: _Candidate) -> None:
         """Skips an unchanged file, or parses and chunks it for the next embedding group."""
-        from ingest.chunker import chunk_document
-        from ingest.loaders import load_document
+        from ingest.parse_worker import ParseJob, parse_in_worker
 
         path, doc_id = candidate.path, candidate.doc_id
         try:
@@ -205,6 +235,11 @@ class _Sync:
                 raise DocumentError(f"cannot read file: {exc.strerror or exc}") from None
             digest = content_hash(data)
             source = str(path.resolve())
+            if not is_utf8(source):
+                raise DocumentError(
+                    f"the file's full path {quoted(source)} is not valid UTF-8",
+                    "rename the folders on it to ingest it",
+                )
             old = self.records.get(doc_id)
             if (
                 old is not None
@@ -213,13 +248,20 @@ class _Sync:
                 and doc_id not in self.damaged
             ):
                 self.report.files.append(
-                    FileResult(str(path), doc_id, "unchanged", chunks=old.chunks)
+                    FileResult(str(path), doc_id, FileStatus.UNCHANGED, chunks=old.chunks)
                 )
                 return
-            parsed = load_document(path, data)
-            chunks = chunk_document(
-                parsed, doc_id, source, self.settings.chunk_size, self.settings.chunk_overlap
+            job = ParseJob(
+                path=path,
+                data=data,
+                doc_id=doc_id,
+                source=source,
+                chunk_size=self.settings.chunk_size,
+                chunk_overlap=self.settings.chunk_overlap,
+                max_unzipped_mb=self.settings.max_unzipped_mb,
             )
+            result = parse_in_worker(job, self.settings.max_parse_seconds)
+            parsed, chunks = result.document, result.chunks
             if not chunks:
                 raise DocumentError("no text to index")
         except DocumentError as exc:
@@ -235,7 +277,7 @@ class _Sync:
             text=parsed.text,
         )
         chunks = [replace(c, doc_hash=digest) for c in chunks]
-        status = "added" if old is None else "updated"
+        status = FileStatus.ADDED if old is None else FileStatus.UPDATED
         self.pending.append(_Pending(candidate, record, chunks, status))
         if sum(len(p.chunks) for p in self.pending) >= EMBED_GROUP_CHUNKS:
             self.flush()
@@ -284,7 +326,9 @@ class _Sync:
             if any(source.is_relative_to(folder) for folder in folders):
                 self.store.remove(record.doc_id)
                 self.report.files.append(
-                    FileResult(record.source, record.doc_id, "removed", chunks=record.chunks)
+                    FileResult(
+                        record.source, record.doc_id, FileStatus.REMOVED, chunks=record.chunks
+                    )
                 )
 
 
@@ -297,23 +341,25 @@ def sync_paths(
     prune: bool = True,
     progress: Progress | None = None,
     waiting: Waiting | None = None,
+    exclude: Sequence[Path] = (),
 ) -> SyncReport:
     """Brings the index in line with ``paths`` (files and folders) and reports per file.
 
     Unchanged files (same content hash) are neither parsed nor embedded. Files that cannot
     be ingested are reported and the run carries on. With ``prune``, documents that came from
     a given folder and whose file is gone are removed. Raises IndexSettingsMismatch when the
-    index was built with another model or chunking, unless ``rebuild``. Holds the index's
-    write lock throughout; if another process holds it, ``waiting`` is told who, and the run
-    waits for it.
+    index was built with another model or chunking, unless ``rebuild``. Folders in
+    ``exclude`` (besides the index itself) are not walked into. Holds the index's write lock
+    throughout; if another process holds it, ``waiting`` is told who, and the run waits for it.
     """
+    if rebuild:
+        from ingest.rebuild import rebuild_index
+
+        return rebuild_index(paths, settings, progress=progress, exclude=exclude)
     store = store or ChunkStore.open(settings)
     with store.lock.hold(waiting=waiting):
-        if rebuild:
-            store.reset()
-        else:
-            store.check_settings()
-        run = _Sync(settings, store, progress)
+        store.check_settings()
+        run = _Sync(settings, store, progress, exclude)
         run.damaged = store.repair()
         found, folders = run.candidates([Path(p) for p in paths])
         run.records = store.records(c.doc_id for c in found)

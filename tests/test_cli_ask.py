@@ -79,6 +79,10 @@ def test_bad_history_file_is_a_clear_error(
 
 
 def test_empty_index_tells_to_ingest(tmp_path: Path) -> None:
+    from ingest.settings import load_settings
+    from ingest.store import ChunkStore
+
+    ChunkStore.open(load_settings(store_dir=tmp_path / "empty"))  # an index with no document
     code, _, err = run("When was ElyT-MaX created?", "--store", str(tmp_path / "empty"))
     assert code == 1
     assert "citewise ingest corpus/" in err and "Traceback" not in err

@@ -108,9 +108,6 @@ def test_missing_path_oversized_and_unreadable_files_are_reported(tmp_path: Path
 
 def test_docs_lists_and_remove_deletes_documents(tmp_path: Path) -> None:
     store = str(tmp_path / "store")
-    assert _run("docs", "--store", store).stdout == (
-        "The index is empty. Add documents with: citewise ingest PATH...\n"
-    )
     (tmp_path / "glaciers.txt").write_text(GOOD)
     assert _run("ingest", str(tmp_path / "glaciers.txt"), "--store", store).exit_code == 0
 
@@ -120,6 +117,9 @@ def test_docs_lists_and_remove_deletes_documents(tmp_path: Path) -> None:
 
     removed = _run("remove", "glaciers.txt", "--store", store)
     assert (removed.exit_code, removed.stdout) == (0, "removed glaciers.txt\n")
+    assert _run("docs", "--store", store).stdout == (
+        "The index is empty. Add documents with: citewise ingest PATH...\n"
+    )
     again = _run("remove", "glaciers.txt", "--store", store)
     assert again.exit_code == 1
     assert again.stderr == (

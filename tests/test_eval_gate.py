@@ -53,6 +53,9 @@ def test_a_malformed_dataset_is_reported_before_any_work(tmp_path: Path):
 
 def test_run_eval_rejects_an_empty_store(tmp_path: Path):
     from ingest.errors import CitewiseError
+    from ingest.settings import load_settings
+    from ingest.store import ChunkStore
 
+    ChunkStore.open(load_settings(store_dir=tmp_path))  # an index with no document
     with pytest.raises(CitewiseError, match="is empty"):
         run_eval(EvalOptions(store=tmp_path))

@@ -52,9 +52,11 @@ def ask(
       citewise ask "..." --backend llm   # needs llm_base_url / llm_model settings
     """
     from app.engine import AnswerEngine
+    from ingest.store import ChunkStore
 
     history = read_history(history_file) if history_file else []
     settings = load_settings(store_dir=store_dir, top_k=top_k)
+    ChunkStore.open_existing(settings)
     answer = AnswerEngine.from_settings(settings).answer(question, history, backend=backend)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False))

@@ -17,11 +17,24 @@ from ingest.settings import load_settings
 @click.option(
     "--rebuild",
     is_flag=True,
-    help="Drop the whole index and rebuild it from PATHS (needed after changing the "
-    "embedding model or chunking settings).",
+    help="Rebuild the whole index from PATHS (needed after changing the embedding model or "
+    "chunking settings). The new index replaces the old one only once it is complete.",
+)
+@click.option(
+    "--follow-links",
+    is_flag=True,
+    default=None,
+    help="Follow symbolic links that lead out of an ingested folder (setting "
+    "follow_external_links); by default they are reported and skipped.",
 )
 @quiet_option
-def ingest(paths: tuple[Path, ...], store_dir: Path | None, rebuild: bool, quiet: bool) -> None:
+def ingest(
+    paths: tuple[Path, ...],
+    store_dir: Path | None,
+    rebuild: bool,
+    follow_links: bool | None,
+    quiet: bool,
+) -> None:
     """Index files and folders so questions can be asked about them.
 
     Re-running syncs: unchanged files are skipped (no model is even loaded), changed files
@@ -38,12 +51,14 @@ def ingest(paths: tuple[Path, ...], store_dir: Path | None, rebuild: bool, quiet
     \b
     Settings (env CITEWISE_<NAME> or citewise.toml): store_dir, chroma_url (use a Chroma
     server instead of the local folder), collection, embedding_model, embedding_batch_size,
-    chunk_size, chunk_overlap, max_file_mb. See 'citewise settings'.
+    chunk_size, chunk_overlap, max_file_mb, max_unzipped_mb, max_parse_seconds,
+    follow_external_links. See 'citewise settings'.
     """
+    from ingest.display import shown
     from ingest.progress import TerminalProgress
-    from ingest.sync import sync_paths
+    from ingest.sync import FileStatus, sync_paths
 
-    settings = load_settings(store_dir=store_dir)
+    settings = load_settings(store_dir=store_dir, follow_external_links=follow_links or None)
     bars = TerminalProgress(enabled=False if quiet else None)
     try:
         report = sync_paths(
@@ -56,14 +71,15 @@ def ingest(paths: tuple[Path, ...], store_dir: Path | None, rebuild: bool, quiet
     finally:
         bars.close()
     for result in report.files:
-        if result.status == "failed":
-            click.echo(f"{result.path}: {result.message}", err=True)
-        elif result.status == "skipped":
-            click.echo(f"{result.path}: skipped ({result.message})")
-        elif result.status in ("added", "updated"):
-            click.echo(f"{result.status} {result.doc_id} ({result.chunks} chunks)")
-        elif result.status == "removed":
-            click.echo(f"removed {result.doc_id}")
+        path, doc_id = shown(result.path), shown(result.doc_id or "")
+        if result.status == FileStatus.FAILED:
+            click.echo(f"{path}: {result.message}", err=True)
+        elif result.status == FileStatus.SKIPPED:
+            click.echo(f"{path}: skipped ({result.message})")
+        elif result.status in (FileStatus.ADDED, FileStatus.UPDATED):
+            click.echo(f"{result.status} {doc_id} ({result.chunks} chunks)")
+        elif result.status == FileStatus.REMOVED:
+            click.echo(f"removed {doc_id}")
     click.echo(report.summary())
     if report.failed:
         raise SystemExit(1)
@@ -80,7 +96,7 @@ def docs(store_dir: Path | None) -> None:
     """
     from ingest.store import ChunkStore
 
-    records = ChunkStore.open(load_settings(store_dir=store_dir)).documents()
+    records = ChunkStore.open_existing(load_settings(store_dir=store_dir)).documents()
     if not records:
         click.echo("The index is empty. Add documents with: citewise ingest PATH...")
         return
@@ -105,7 +121,7 @@ def remove(doc_id: str, store_dir: Path | None) -> None:
     """
     from ingest.store import ChunkStore
 
-    if not ChunkStore.open(load_settings(store_dir=store_dir)).remove(doc_id):
+    if not ChunkStore.open_existing(load_settings(store_dir=store_dir)).remove(doc_id):
         raise CitewiseError(
             f"No document with id {doc_id!r} in the index",
             "run 'citewise docs' to see the ids",

@@ -53,6 +53,7 @@ _LOADERS: dict[str, tuple[str, str]] = {
     ".docx": ("Word", "ingest.loaders.word:load_docx"),
 }
 """Extension -> (format name, "module:function" of its loader)."""
+_ZIP_BASED = frozenset({".docx"})
 SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(sorted(_LOADERS))
 
 
@@ -67,8 +68,12 @@ def _loader(target: str) -> Loader:
     return loader
 
 
-def load_document(path: Path, data: bytes) -> ParsedDocument:
-    """Parse ``data``, the content of ``path``; the extension picks the format."""
+def load_document(
+    path: Path, data: bytes, *, max_unzipped_mb: float | None = None
+) -> ParsedDocument:
+    """Parse ``data``, the content of ``path``; the extension picks the format. A zip-based
+    format whose content would unpack to more than ``max_unzipped_mb`` is refused (the
+    ingest always passes the setting; ``None`` is for callers that trust their files)."""
     suffix = path.suffix.lower()
     if suffix not in _LOADERS:
         named = f"extension '{suffix}'" if suffix else "no file extension"
@@ -79,6 +84,10 @@ def load_document(path: Path, data: bytes) -> ParsedDocument:
     if not data.strip():
         raise DocumentError("file is empty")
     name, target = _LOADERS[suffix]
+    if suffix in _ZIP_BASED and max_unzipped_mb is not None:
+        from ingest.loaders.archive import check_unzipped_size
+
+        check_unzipped_size(data, max_unzipped_mb, name)
     loader = _loader(target)
     try:
         document = loader(data, humanise(path.stem))

@@ -93,6 +93,15 @@ def _running_lines(pages: list[list[str]]) -> set[str]:
     return {key for key, count in counts.items() if count >= len(pages) / 2}
 
 
+def _body_lines(lines: list[str], running: set[str]) -> list[str]:
+    """A page's lines without page numbers and running headers or footers; a page whose every
+    line looks like a running one (one short line per page: "Revenue in 2021 was ...") keeps
+    them, so the filter never takes a page's only text."""
+    text = [line for line in lines if not line or not _PAGE_NUMBER.fullmatch(line)]
+    body = [line for line in text if not line or _margin_key(line) not in running]
+    return body if any(body) else text
+
+
 def _paragraphs(lines: list[str], headings: dict[str, int]) -> list[str]:
     """Re-join a page's lines: a blank or short line, a list marker or a heading ends one."""
     lengths = sorted(len(line) for line in lines if line)
@@ -141,11 +150,7 @@ def load_pdf(data: bytes, fallback_title: str) -> ParsedDocument:
     builder = DocumentBuilder()
     for number, lines in enumerate(pages):
         headings = {title.casefold(): depth for depth, title in outline.get(number, [])}
-        kept = [
-            line
-            for line in lines
-            if _margin_key(line) not in running and not _PAGE_NUMBER.fullmatch(line)
-        ]
+        kept = _body_lines(lines, running)
         for paragraph in _paragraphs(kept, headings):
             depth = headings.get(paragraph.casefold())
             if depth is not None:
@@ -154,6 +159,8 @@ def load_pdf(data: bytes, fallback_title: str) -> ParsedDocument:
                 kind = "list_item" if _LIST_ITEM.match(paragraph) else "paragraph"
                 builder.add(paragraph, kind, page=number + 1)
     if not builder.blocks:
+        if any(line for lines in pages for line in lines):
+            raise DocumentError("PDF holds only page numbers, no text to index")
         raise DocumentError("PDF has no extractable text (scanned PDF?)", "run OCR on it first")
     title = " ".join(str(metadata.title or "").split()) if metadata else ""
     title = _GENERATOR_PREFIX.sub("", title)

@@ -1,4 +1,9 @@
-"""Text of Word .docx files, with headings and lists taken from paragraph styles."""
+"""Text of Word .docx files, with headings and lists taken from paragraph styles.
+
+Style names are read once into a dict: python-docx's ``paragraph.style`` searches every style
+of the document for each paragraph, which made a 45 KB file of 100,000 empty paragraphs take
+a minute.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import io
 import re
 
 import docx
+from docx.document import Document as DocxDocument
+from docx.enum.style import WD_STYLE_TYPE
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
@@ -16,9 +23,22 @@ _HEADING_STYLE = re.compile(r"heading\s*(\d)", re.IGNORECASE)
 _QUOTE_STYLES = frozenset({"quote", "intense quote", "block text"})
 
 
-def _style_name(paragraph: Paragraph) -> str:
-    style = paragraph.style
-    return (style.name or "") if style is not None else ""
+class _StyleNames:
+    """Paragraph style id -> style name, the document's default style for a missing id."""
+
+    def __init__(self, document: DocxDocument) -> None:
+        styles = document.styles.element
+        self._names = {
+            s.styleId: s.name_val or ""
+            for s in styles.style_lst
+            if s.type == WD_STYLE_TYPE.PARAGRAPH and s.styleId
+        }
+        default = styles.default_for(WD_STYLE_TYPE.PARAGRAPH)
+        self._default = (default.name_val or "") if default is not None else ""
+
+    def of(self, paragraph: Paragraph) -> str:
+        style_id = paragraph._p.style
+        return self._names.get(style_id, self._default) if style_id else self._default
 
 
 def _kind(paragraph: Paragraph, style: str) -> tuple[BlockKind, int]:
@@ -57,12 +77,15 @@ def load_docx(data: bytes, fallback_title: str) -> ParsedDocument:
             "file is not a valid Word .docx file", "it may be damaged, or an old .doc renamed"
         ) from None
     builder = DocumentBuilder()
+    styles = _StyleNames(document)
     for item in document.iter_inner_content():
         if isinstance(item, Table):
             builder.add(_table_text(item), "table")
         else:
-            kind, level = _kind(item, _style_name(item))
-            builder.add(item.text, kind, level=level)
+            text = item.text
+            if text.strip():
+                kind, level = _kind(item, styles.of(item))
+                builder.add(text, kind, level=level)
     title = builder.first_heading[1] if builder.first_heading else ""
     if not title:
         title = " ".join((document.core_properties.title or "").split())
