@@ -13,10 +13,13 @@ from evals.dataset import DEFAULT_DATASET
 from evals.gate import DEFAULT_THRESHOLDS, gate_failures, load_thresholds
 from evals.suite import EvalOptions, run_eval
 
+GATE_SQUAD_SAMPLE = 200
+"""SQuAD 2.0 slice questions the gate asks (the same fixed sample on every run)."""
 KEYS = (
     "retrieval.hit@1", "retrieval.hit@5", "retrieval.mrr", "answer.correctness", "answer.f1",
     "citations.precision", "citations.recall", "abstention.refusal_rate",
-    "abstention.false_refusal_rate", "latency.p50_ms", "latency.p95_ms",
+    "abstention.false_refusal_rate", "latency.p50_ms", "latency.p95_ms", "squad.hit@1",
+    "squad.hasans_f1", "squad.noans_refusal_rate", "squad.hasans_false_refusal_rate",
 )  # fmt: skip
 
 
@@ -25,6 +28,7 @@ def test_bundled_dataset_meets_its_thresholds(insis_store_dir: Path, tmp_path: P
     runner = CliRunner()
     out = tmp_path / "result.json"
     args = ["eval", "--store", str(insis_store_dir), "--json", str(out), "-q"]
+    args += ["--squad", "--sample", str(GATE_SQUAD_SAMPLE)]
     outcome = runner.invoke(cli, [*args, "--report", str(tmp_path / "report")])
     assert outcome.exit_code == 0, outcome.output
     result = json.loads(out.read_text())
