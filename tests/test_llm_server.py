@@ -69,12 +69,12 @@ def test_invented_answer_is_caught_and_the_extractive_answer_shown(llama_server:
 
 
 def test_supported_sentence_kept_and_invented_one_removed(llama_server: LlamaServer):
-    question = "Who painted the Eiffel Tower in 1968, and how many litres of paint were used?"
+    question = "How tall is the Eiffel Tower, and how much did it cost to build?"
     answers = list(llm_answerer(settings_for(llama_server)).stream(request(question, PASSAGES)))
     raw, final = answers[-2].text, answers[-1]
-    assert "painted by" in raw
+    assert "$275 million" in raw, raw
     assert final.backend == "llm"
-    assert "330 metres tall" in final.text and "painted" not in final.text
+    assert "330 meters tall" in final.text and "million" not in final.text
     assert re.search(
         r"\d+ sentences? not supported by the passages (was|were) removed", final.note or ""
     )

@@ -61,7 +61,10 @@ def test_a_question_gets_a_cited_answer_with_its_sources(client: Client) -> None
     reply = messages[-1]["content"][0]["text"]
     assert 'class="cw-cite" href="#cw-s-' in reply
     first = answer["citations"][0]
-    assert f"<mark>{first['quote']}</mark>" in sources
+    span = first["answer_span"]
+    assert span and span in first["quote"]
+    before, after = first["quote"].split(span, 1)
+    assert f'<mark>{before}<strong class="cw-span">{span}</strong>{after}</mark>' in sources
 
 
 def test_the_answer_arrives_as_a_stream_of_updates(client: Client) -> None:
