@@ -125,15 +125,19 @@ Run = tuple[float, float, float]
 
 def _command(*args: str) -> Run:
     """Wall and CPU seconds and peak RSS of one citewise command; fails loudly if it fails."""
-    started = time.perf_counter()
-    process = subprocess.Popen([str(CITEWISE), *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)  # fmt: skip
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    out, err = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"citewise {' '.join(args)} failed ({process.returncode}):\n{out}{err}")
+    with tempfile.TemporaryFile("w+") as output:
+        started = time.perf_counter()
+        # Output goes to a file, not a pipe: a pipe nobody reads until the end fills up and
+        # blocks a command that prints much (``docs`` of thousands of documents).
+        process = subprocess.Popen([str(CITEWISE), *args], stdout=output, stderr=output)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            output.seek(0)
+            raise SystemExit(
+                f"citewise {' '.join(args)} failed ({process.returncode}):\n{output.read()}"
+            )
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
