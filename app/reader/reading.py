@@ -10,10 +10,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from app.reader.spans import best_span
+from ingest.embedder import native_bf16
 
 MAX_LENGTH = 256
 STRIDE = 96
@@ -33,16 +33,6 @@ class Reading:
     def margin(self) -> float:
         """Best span score minus the "no answer" score: above zero, the span wins."""
         return self.score - self.null_score
-
-
-@lru_cache(maxsize=1)
-def native_bf16() -> bool:
-    """Whether the CPU computes bfloat16 natively: then the reader runs under bf16 autocast."""
-    import torch
-
-    return bool(
-        torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
-    )
 
 
 @contextlib.contextmanager

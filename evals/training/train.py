@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from app.reader.model import READER_WEIGHTS, new_reader, tokenizer, trained_state
-from app.reader.reading import native_bf16, read
+from app.reader.reading import read
 from evals.metrics.squad import f1 as span_f1
 from evals.training.data import (
     HELDOUT_FRACTION,
@@ -30,6 +30,7 @@ from evals.training.data import (
     split,
 )
 from evals.training.features import Feature, encode
+from ingest.embedder import native_bf16
 
 SOURCES = {
     "squad11_train": 26000,
