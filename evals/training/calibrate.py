@@ -57,7 +57,7 @@ class Observation:
     question: str
     answerable: bool
     passages: list[dict[str, Any]]
-    readings: list[dict[str, float] | None]
+    readings: list[dict[str, Any] | None]
     holds_answer: list[bool]
 
 
