@@ -505,12 +505,11 @@ class ChunkStore:
             return []
         fetch = n
         while True:
-            total = self._chunks.count()
-            if total == 0:
-                return []
+            # No count() first: it is a scan of every chunk, and Chroma returns fewer results
+            # than asked for when the collection holds fewer.
             got = self._chunks.query(
                 query_embeddings=[list(embedding)],
-                n_results=max(1, min(fetch, total)),
+                n_results=fetch,
                 where=where,
                 include=["metadatas", "documents", "distances"],
             )
@@ -523,7 +522,7 @@ class ChunkStore:
                 for text, meta, distance in found
                 if committed.get(meta["doc_id"]) == meta["doc_hash"]
             ]
-            if len(hits) >= n or len(found) < fetch or fetch >= total:
+            if len(hits) >= n or len(found) < fetch:
                 return hits[:n]
             fetch += n + len(found) - len(hits)
 
