@@ -34,8 +34,7 @@ class ReaderAnswerer:
         if best is None:
             return refusal(question, evidence, self.backend)
         pieces = quoted_sentences(best)
-        quote = best.passage.text[pieces[0][0] : pieces[-1][1]]
-        citation = Citation(n=1, passage=best.passage, quote=quote, answer_span=best.span)
+        citation = Citation(1, best.passage, _quote(best, pieces), answer_span=best.span)
         return Answer(
             question=question,
             text=_written(best.passage.text, pieces, 1),
@@ -56,6 +55,11 @@ def quoted_sentences(item: ReadPassage) -> list[tuple[int, int]]:
     if not pieces:
         pieces = [(start, end)]
     return [_bounded(text, s, e, start, end) for s, e in pieces]
+
+
+def _quote(item: ReadPassage, pieces: list[tuple[int, int]]) -> str:
+    """The stretch of the passage from the first quoted sentence to the last."""
+    return item.passage.text[pieces[0][0] : pieces[-1][1]]
 
 
 def _bounded(text: str, s: int, e: int, span_start: int, span_end: int) -> tuple[int, int]:
@@ -90,12 +94,7 @@ def refusal(question: str, evidence: Evidence, backend: Backend) -> Answer:
     """The fixed refusal sentence, then the closest passages as citations to look at."""
     citations = []
     for n, item in enumerate([i for i in evidence.read if i.reading][:CLOSEST_PASSAGES], 1):
-        pieces = quoted_sentences(item)
-        citations.append(
-            Citation(
-                n=n, passage=item.passage, quote=item.passage.text[pieces[0][0] : pieces[-1][1]]
-            )
-        )
+        citations.append(Citation(n, item.passage, _quote(item, quoted_sentences(item))))
     text = CANNOT_ANSWER
     if citations:
         listed = [marker(c.n) for c in citations]

@@ -43,6 +43,32 @@ def inference() -> Iterator[None]:
         yield
 
 
+def windows(
+    tokenizer: Any,
+    questions: Sequence[str],
+    texts: Sequence[str],
+    max_length: int,
+    stride: int,
+    *,
+    padding: bool,
+    tensors: str | None = None,
+) -> Any:
+    """Each (question, text) pair as windows of at most ``max_length`` tokens, overlapping by
+    ``stride``, with the characters each token came from: the one encoding training and
+    reading share, so the model reads what it was trained on."""
+    return tokenizer(
+        list(questions),
+        list(texts),
+        truncation="only_second",
+        max_length=max_length,
+        stride=stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+        padding=padding,
+        return_tensors=tensors,
+    )
+
+
 def read(
     tokenizer: Any,
     model: Any,
@@ -59,16 +85,8 @@ def read(
     question_ids = tokenizer(question, add_special_tokens=False)["input_ids"]
     if len(question_ids) > MAX_QUESTION_TOKENS:
         question = tokenizer.decode(question_ids[:MAX_QUESTION_TOKENS])
-    encoded = tokenizer(
-        [question] * len(texts),
-        list(texts),
-        truncation="only_second",
-        max_length=max_length,
-        stride=stride,
-        return_overflowing_tokens=True,
-        return_offsets_mapping=True,
-        padding=True,
-        return_tensors="pt",
+    encoded = windows(
+        tokenizer, [question] * len(texts), texts, max_length, stride, padding=True, tensors="pt"
     )
     with inference():
         output = model(

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.reader.reading import windows
 from evals.training.data import Example
 
 MAX_QUESTION_CHARS = 300
@@ -40,26 +41,24 @@ def encode(
     features: list[Feature] = []
     for first in range(0, len(examples), batch):
         chunk = examples[first : first + batch]
-        encoded = tokenizer(
+        encoded = windows(
+            tokenizer,
             [e.question[:MAX_QUESTION_CHARS] for e in chunk],
             [e.context for e in chunk],
-            truncation="only_second",
-            max_length=max_length,
-            stride=stride,
-            return_overflowing_tokens=True,
-            return_offsets_mapping=True,
+            max_length,
+            stride,
             padding=False,
         )
-        windows: dict[int, list[Feature]] = {}
+        by_sample: dict[int, list[Feature]] = {}
         for i, sample in enumerate(encoded["overflow_to_sample_mapping"]):
             example = chunk[sample]
             start, end = _label(encoded.sequence_ids(i), encoded["offset_mapping"][i], example)
-            windows.setdefault(sample, []).append(
+            by_sample.setdefault(sample, []).append(
                 Feature(encoded["input_ids"][i], encoded["token_type_ids"][i], start, end)
             )
-        for sample in sorted(windows):
-            answering = [f for f in windows[sample] if f.start > 0]
-            others = [f for f in windows[sample] if f.start == 0]
+        for sample in sorted(by_sample):
+            answering = [f for f in by_sample[sample] if f.start > 0]
+            others = [f for f in by_sample[sample] if f.start == 0]
             rng.shuffle(others)
             features += answering + others[: EXTRA_WINDOWS if answering else EXTRA_WINDOWS + 1]
     return features

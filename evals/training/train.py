@@ -202,7 +202,7 @@ def _tensors(batch: list[Feature]) -> dict[str, Any]:
 def _heldout_sample(articles: list[Any], size: int, seed: int) -> list[Example]:
     """A fixed mix of held-out questions: their own paragraphs (answerable or not) and
     paired paragraphs that do not answer."""
-    examples = sample_examples(articles, {}, 0.3, seed)
+    examples = sample_examples(articles, {}, PAIRED_SHARE, seed)
     random.Random(seed).shuffle(examples)
     return examples[:size]
 
