@@ -55,6 +55,42 @@ def test_a_span_across_list_items_gives_the_items_each_cited() -> None:
     assert answer.citations[0].quote in text
 
 
+def test_a_span_across_some_items_of_a_list_gives_the_whole_list() -> None:
+    text = "Aims:\n\n- attract talent\n- build networks\n- lead projects\n- teach\n\nEnd of list."
+    span = "build networks\n- lead"
+    answer = ReaderAnswerer().answer("Which?", evidence((passage(text), reading_of(text, span))))
+    assert [line.split(" [")[0] for line in answer.text.splitlines()] == [
+        "- attract talent", "- build networks", "- lead projects", "- teach",
+    ]  # fmt: skip
+
+
+def test_a_sentence_that_introduces_a_list_is_quoted_with_the_list() -> None:
+    text = (
+        "Intro text. The institute pilots three laboratories, some for 20 years:\n"
+        "- LIMMS in Tokyo;\n- JRL in Tsukuba;\n- LN2 in Sherbrooke.\n\nOther text: here."
+    )
+    answer = ReaderAnswerer().answer(
+        "List them.", evidence((passage(text), reading_of(text, "20 years")))
+    )
+    assert answer.text.splitlines() == [
+        "The institute pilots three laboratories, some for 20 years [1]:",
+        "- LIMMS in Tokyo [1];",
+        "- JRL in Tsukuba [1];",
+        "- LN2 in Sherbrooke [1].",
+    ]
+    assert answer.short_answer == "20 years"
+    assert answer.citations[0].quote == text[text.index("The institute") : text.index("\n\nOther")]
+
+
+def test_a_colon_inside_a_sentence_or_a_later_sentence_does_not_pull_in_a_list() -> None:
+    text = "It opened in 1990. Its aims are these:\n- one\n- two"
+    answer = ReaderAnswerer().answer("When?", evidence((passage(text), reading_of(text, "1990"))))
+    assert answer.text == "It opened in 1990 [1]."
+    mid = "The ratio: 3 to 1 was kept.\n- one\n- two"
+    answer = ReaderAnswerer().answer("What?", evidence((passage(mid), reading_of(mid, "ratio"))))
+    assert answer.text == "The ratio: 3 to 1 was kept [1]."
+
+
 def test_a_very_long_sentence_is_cut_around_the_span_at_word_boundaries() -> None:
     text = "word " * 300 + "the answer is forty-two " + "more " * 300
     answer = ReaderAnswerer().answer(

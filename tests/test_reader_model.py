@@ -10,7 +10,7 @@ import pytest
 from app.errors import ReaderModelError
 from app.reader import model as reader_model
 from app.reader.model import load_reader, shared_reader
-from app.reader.reading import read
+from app.reader.reading import read, without_markup
 
 TOWER = "The Eiffel Tower is 330 metres tall. It was built in 1889 for the World's Fair."
 
@@ -21,6 +21,15 @@ def test_the_reader_finds_the_answer_span() -> None:
     assert reading is not None
     assert "330" in TOWER[reading.start : reading.end]
     assert reading.margin > 0
+
+
+def test_heading_marks_are_blanked_for_the_reader_and_offsets_kept() -> None:
+    text = "## Lighthouses\n\nThe Auk light is #1 on the coast.\n    # code comment"
+    plain = without_markup(text)
+    assert plain == "   Lighthouses\n\nThe Auk light is #1 on the coast.\n    # code comment"
+    tokenizer, model = shared_reader()
+    (reading,) = read(tokenizer, model, "Which light is first on the coast?", [text])
+    assert reading is not None and "Auk" in text[reading.start : reading.end]
 
 
 def test_a_long_passage_is_read_in_windows_and_the_span_found_at_its_end() -> None:

@@ -14,8 +14,8 @@ from evals.training import train
 from evals.training.data import (
     Article,
     Example,
-    Paragraph,
     Pairing,
+    Paragraph,
     answer_cut_negative,
     is_heldout,
     other_paragraph_negative,

@@ -1,13 +1,17 @@
 """The extractive backend: the sentence that holds the reader's best span, cited.
 
 The short answer is the span itself ("Sendai, Japan"); the answer text is the sentence or
-sentences of the passage that the span overlaps (a span across list items gives those items),
-each followed by its ``[n]``; the citation's quote is that text, so the chat can show it in the
-passage and mark the span inside it.
+sentences of the passage that the span overlaps, each followed by its ``[n]``; the citation's
+quote is that text, so the chat can show it in the passage and mark the span inside it.
+
+Lists are answered whole: a span across two or more items of a list means the answer is the
+list, and a quoted sentence that ends in a colon just before a list says no more than "these:"
+without it. Both come from the document's layout, not from the wording of the question.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from app.answer import CANNOT_ANSWER, Answer, AnswerRequest, Backend, Citation
@@ -19,6 +23,9 @@ MAX_QUOTE_CHARS = 400
 """A sentence longer than this (a table row, a run-on line) is cut to this many characters
 around the span, at word boundaries."""
 CLOSEST_PASSAGES = 3
+MAX_LIST_ITEMS = 15
+"""A longer list (an index, a table of contents) is quoted up to this many items."""
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*+\u2022]|\d{1,3}[.)])[ \t]+\S")
 
 
 class ReaderAnswerer:
@@ -51,10 +58,51 @@ def quoted_sentences(item: ReadPassage) -> list[tuple[int, int]]:
     """Offsets of the sentences (in the passage) that the span overlaps, in order."""
     assert item.reading is not None
     text, start, end = item.passage.text, item.reading.start, item.reading.end
-    pieces = [(s, e) for s, e in sentence_spans(text) if s < end and e > start]
+    sentences = sentence_spans(text)
+    lo, hi = _with_list(text, start, end)
+    pieces = [(s, e) for s, e in sentences if s < hi and e > lo]
     if not pieces:
         pieces = [(start, end)]
     return [_bounded(text, s, e, start, end) for s, e in pieces]
+
+
+def _with_list(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span, widened to the whole list when it crosses list items or its sentence
+    introduces a list (ends with a colon right before one)."""
+    items = _list_items(text)
+    crossed = [i for i, (s, e) in enumerate(items) if s < end and e > start]
+    if len(crossed) >= 2:
+        run = _run(text, items, crossed[0])
+        return min(start, run[0][0]), max(end, run[-1][1])
+    colon = text.find(":", end)
+    if colon < 0 or "\n" in text[end:colon] or any(m in text[end:colon] for m in ".!?"):
+        return start, end
+    following = next((i for i, (s, _) in enumerate(items) if s > colon), None)
+    if following is None or text[colon + 1 : items[following][0]].strip():
+        return start, end
+    return start, _run(text, items, following)[-1][1]
+
+
+def _list_items(text: str) -> list[tuple[int, int]]:
+    """Offsets of the lines that are list items ("- ...", "* ...", "1. ...")."""
+    items, position = [], 0
+    for line in text.splitlines(keepends=True):
+        if _LIST_ITEM.match(line):
+            items.append((position, position + len(line.rstrip())))
+        position += len(line)
+    return items
+
+
+def _run(text: str, items: list[tuple[int, int]], index: int) -> list[tuple[int, int]]:
+    """The list that item ``index`` belongs to: the items around it with only blank space
+    between them, at most ``MAX_LIST_ITEMS`` from its first."""
+    first = index
+    while first > 0 and not text[items[first - 1][1] : items[first][0]].strip():
+        first -= 1
+    last = index
+    while last + 1 < len(items) and not text[items[last][1] : items[last + 1][0]].strip():
+        last += 1
+    return items[first : min(last + 1, first + MAX_LIST_ITEMS)]
 
 
 def _quote(item: ReadPassage, pieces: list[tuple[int, int]]) -> str:

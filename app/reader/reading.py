@@ -8,6 +8,7 @@ the best over its windows, and its "no answer" score the lowest of its windows' 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,16 @@ from ingest.embedder import native_bf16
 MAX_LENGTH = 256
 STRIDE = 96
 MAX_QUESTION_TOKENS = 64
+_HEADING_MARKS = re.compile(r"(?m)^[ \t]{0,3}(#{1,6})(?=[ \t])")
+
+
+def without_markup(text: str) -> str:
+    """The text with Markdown heading marks blanked out, same length so offsets still hold.
+
+    The reader was trained on plain prose; a ``##`` in front of a heading drew its best span
+    onto the heading ("What is the research field of the JRL?" -> a section title).
+    """
+    return _HEADING_MARKS.sub(lambda m: m.group(0).replace("#", " "), text)
 
 
 @dataclass(frozen=True)
@@ -86,7 +97,13 @@ def read(
     if len(question_ids) > MAX_QUESTION_TOKENS:
         question = tokenizer.decode(question_ids[:MAX_QUESTION_TOKENS])
     encoded = windows(
-        tokenizer, [question] * len(texts), texts, max_length, stride, padding=True, tensors="pt"
+        tokenizer,
+        [question] * len(texts),
+        [without_markup(t) for t in texts],
+        max_length,
+        stride,
+        padding=True,
+        tensors="pt",
     )
     with inference():
         output = model(

@@ -125,7 +125,9 @@ def own_examples(article: Article) -> Iterator[Example]:
             )
 
 
-def other_paragraph_negative(article: Article, example: Example, rng: random.Random) -> Example | None:
+def other_paragraph_negative(
+    article: Article, example: Example, rng: random.Random
+) -> Example | None:
     """The question against the paragraph of its article that shares most words with it but
     holds none of its answers (ties broken at random); None if there is no such paragraph."""
     if example.answer_text is None:
