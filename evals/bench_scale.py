@@ -77,7 +77,9 @@ def _document(number: int, sentences: list[str], rng: random.Random) -> tuple[st
 
 
 def build(n: int, folder: Path, squad: Path = DEFAULT_SQUAD, seed: int = 0) -> None:
-    """Writes an index of ``n`` chunks into ``folder`` (a store_dir)."""
+    """Writes an index of ``n`` chunks into ``folder`` (a store_dir). The documents are the
+    same on every run (seeded), so an interrupted build resumes: documents already committed
+    are generated again but not written."""
     sentences, _ = _sentences(squad)
     rng = random.Random(seed)
     vectors_rng = np.random.default_rng(seed)
@@ -102,12 +104,19 @@ def build(n: int, folder: Path, squad: Path = DEFAULT_SQUAD, seed: int = 0) -> N
         group.append(NewVersion(record, chunks, vectors.tolist()))
         written += len(chunks)
         if sum(len(v.chunks) for v in group) >= WRITE_GROUP:
-            store.put(group)
+            _put_new(store, group)
             group = []
             print(f"\r  built {written:,} of {n:,} chunks", end="", file=sys.stderr, flush=True)
-    store.put(group)
+    _put_new(store, group)
     (folder.parent / COMPLETE_MARK).write_text(str(n), encoding="utf-8")
     print(f"\r  built {written:,} of {n:,} chunks", file=sys.stderr)
+
+
+def _put_new(store: ChunkStore, group: list[NewVersion]) -> None:
+    """Puts the versions the store does not hold yet."""
+    held = store.records(v.record.doc_id for v in group)
+    store.put([v for v in group if v.record.doc_id not in held
+               or held[v.record.doc_id].content_hash != v.record.content_hash])  # fmt: skip
 
 
 def _complete(n: int, folder: Path) -> bool:
