@@ -1,4 +1,4 @@
-"""Training data for the reader: a stable article split, negatives that do not answer,
+"""Training data for the reader: a stable article split, paired negatives that do not answer,
 window labels that point at the answer, and a training run that resumes from its checkpoint."""
 
 from __future__ import annotations
@@ -11,16 +11,7 @@ import pytest
 
 from app.reader.model import tokenizer
 from evals.training import train
-from evals.training.data import (
-    Article,
-    Example,
-    Pairing,
-    Paragraph,
-    answer_cut_negative,
-    is_heldout,
-    other_paragraph_negative,
-    split,
-)
+from evals.training.data import Article, Example, Paragraph, is_heldout, paired_negative, split
 from evals.training.features import EXTRA_WINDOWS, encode
 
 
@@ -42,34 +33,17 @@ def test_the_held_out_split_is_by_whole_article_and_stable() -> None:
     assert all(is_heldout(a, 0.1) for a in heldout)
 
 
-def test_an_other_paragraph_negative_is_the_closest_paragraph_without_the_answer() -> None:
+def test_a_paired_negative_is_the_closest_paragraph_without_the_answer() -> None:
     gold = "The Auk lighthouse was built in 1874."
     near = "The Auk lighthouse is painted red every year."
     far = "Puffins nest on the cliffs."
     holds_answer_too = "Since 1874 ships have passed safely."
     source = article("Auk", gold, near, far, holds_answer_too)
-    negative = other_paragraph_negative(
+    negative = paired_negative(
         source, example("When was the Auk lighthouse built?", gold, "1874"), random.Random(0)
     )
-    assert negative is not None and negative.pairing is Pairing.OTHER_PARAGRAPH
+    assert negative is not None and negative.paired
     assert negative.context == near and negative.answer_start is None
-
-
-def test_an_answer_cut_negative_is_its_own_paragraph_without_the_answer_sentence() -> None:
-    paragraph = (
-        "The Auk lighthouse stands on a rock north of the bay. It was built in 1874 by the "
-        "harbour board. Its light can be seen for twenty miles."
-    )
-    question = example("When was the Auk lighthouse built?", paragraph, "1874")
-    cut = answer_cut_negative(question)
-    assert cut is not None and cut.pairing is Pairing.ANSWER_CUT and cut.answer_start is None
-    assert cut.context == (
-        "The Auk lighthouse stands on a rock north of the bay. "
-        "Its light can be seen for twenty miles."
-    )
-    repeated = paragraph + " A plaque says 1874."
-    assert answer_cut_negative(example("When was it built?", repeated, "1874")) is None
-    assert answer_cut_negative(example("When?", "It was built in 1874.", "1874")) is None
 
 
 def test_window_labels_point_at_the_answer_and_long_contexts_keep_few_empty_windows() -> None:

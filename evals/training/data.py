@@ -2,13 +2,9 @@
 
 Held-out articles are chosen by a hash of their source and title, so the split is the same on
 every run and no paragraph of a held-out article is ever trained on. Besides the data's own
-unanswerable questions, an answerable question may also be read against a context that does
-not answer it, the common case in a RAG system:
-- another paragraph of the same article, the one sharing most words with the question (a
-  retrieved passage that looks right but is about something else);
-- its own paragraph with the sentences holding the answer cut out (a passage about exactly
-  the right thing that lacks the fact asked for: the hard negative that teaches the reader to
-  tell "on topic" from "answers").
+unanswerable questions, each answerable question may be paired with another paragraph of the
+same article that lacks its answer, preferring the one sharing most words with the question:
+the retrieved passage that looks right but does not answer, the common case in a RAG system.
 """
 
 from __future__ import annotations
@@ -20,35 +16,13 @@ import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
-
-from ingest.sentences import sentence_spans
 
 SHARED_QA = Path(__file__).resolve().parents[3] / "shared" / "qa"
 TRAIN_FILE = SHARED_QA / "train.json.gz"
 _WORD = re.compile(r"\w+")
 HELDOUT_FRACTION = 0.04
 """Share of articles held out of training, for held-out F1, ranking and refusal fitting."""
-MIN_CUT_CHARS = 80
-"""Shortest context left after cutting the answer out that is still a passage worth reading."""
-
-
-class Pairing(StrEnum):
-    """Which context a question is read against."""
-
-    OWN = "own"
-    """Its own paragraph (answerable or not, as the data says)."""
-    OTHER_PARAGRAPH = "other_paragraph"
-    ANSWER_CUT = "answer_cut"
-
-
-@dataclass(frozen=True)
-class NegativeShares:
-    """Share of answerable questions also read against each kind of non-answering context."""
-
-    other_paragraph: float
-    answer_cut: float
 
 
 @dataclass(frozen=True)
@@ -62,7 +36,8 @@ class Example:
     context: str
     answer_text: str | None
     answer_start: int | None
-    pairing: Pairing = Pairing.OWN
+    paired: bool = False
+    """True for a question paired with another paragraph of its article."""
 
 
 @dataclass(frozen=True)
@@ -125,9 +100,7 @@ def own_examples(article: Article) -> Iterator[Example]:
             )
 
 
-def other_paragraph_negative(
-    article: Article, example: Example, rng: random.Random
-) -> Example | None:
+def paired_negative(article: Article, example: Example, rng: random.Random) -> Example | None:
     """The question against the paragraph of its article that shares most words with it but
     holds none of its answers (ties broken at random); None if there is no such paragraph."""
     if example.answer_text is None:
@@ -153,44 +126,18 @@ def other_paragraph_negative(
         context=best,
         answer_text=None,
         answer_start=None,
-        pairing=Pairing.OTHER_PARAGRAPH,
-    )
-
-
-def answer_cut_negative(example: Example) -> Example | None:
-    """The question against its own paragraph without the sentences that hold the answer;
-    None if nothing would be left or the answer still occurs in what is left."""
-    if example.answer_start is None or example.answer_text is None:
-        return None
-    start, end = example.answer_start, example.answer_start + len(example.answer_text)
-    holding = [(s, e) for s, e in sentence_spans(example.context) if s < end and e > start]
-    if not holding:
-        return None
-    before = example.context[: holding[0][0]].rstrip()
-    after = example.context[holding[-1][1] :].lstrip()
-    context = f"{before} {after}".strip()
-    if len(context) < MIN_CUT_CHARS or example.answer_text.lower() in context.lower():
-        return None
-    return Example(
-        id=f"{example.id}#cut",
-        source=example.source,
-        article=example.article,
-        question=example.question,
-        context=context,
-        answer_text=None,
-        answer_start=None,
-        pairing=Pairing.ANSWER_CUT,
+        paired=True,
     )
 
 
 def sample_examples(
     articles: list[Article],
     per_source: dict[str, int],
-    negatives: NegativeShares,
+    paired_share: float,
     seed: int,
 ) -> list[Example]:
     """Up to ``per_source[source]`` of each source's own examples (all if the source is not
-    named), plus, for shares of the answerable ones, negatives of each kind."""
+    named), plus a paired negative for a ``paired_share`` of the answerable ones."""
     rng = random.Random(seed)
     by_source: dict[str, list[tuple[Article, Example]]] = {}
     for article in articles:
@@ -203,15 +150,9 @@ def sample_examples(
         limit = per_source.get(source, len(pool))
         for article, example in pool[:limit]:
             chosen.append(example)
-            if example.answer_text is None:
-                continue
-            if rng.random() < negatives.other_paragraph:
-                negative = other_paragraph_negative(article, example, rng)
+            if example.answer_text is not None and rng.random() < paired_share:
+                negative = paired_negative(article, example, rng)
                 if negative is not None:
                     chosen.append(negative)
-            if rng.random() < negatives.answer_cut:
-                cut = answer_cut_negative(example)
-                if cut is not None:
-                    chosen.append(cut)
     rng.shuffle(chosen)
     return chosen
