@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from ingest.bm25_bounds import essential, first_guess, term_bound
 from ingest.errors import StoreError
 from ingest.records import Chunk
 from ingest.tokens import index_terms
@@ -28,6 +29,9 @@ from ingest.tokens import index_terms
 FILE_NAME = "lexical.sqlite3"
 PAIR_JOINER = "_"
 """Neighbouring-term pairs become one FTS5 token: "steam engine" -> "steam_engine"."""
+FIRST_SHARE = 0.07
+"""A search first ranks the chunks holding its rarest terms, in about this share of the
+chunks together: fewer often calls for a second pass, more ranks many chunks for nothing."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,6 +41,7 @@ CREATE TABLE IF NOT EXISTS chunks(
 CREATE INDEX IF NOT EXISTS chunks_of_document ON chunks(doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms
     USING fts5(terms, tokenize="ascii tokenchars '-./_'");
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_terms, 'row');
 """
 
 
@@ -54,10 +59,14 @@ def chunk_terms(chunk: Chunk) -> str:
     return " ".join(_tokens(index_terms(index_text(chunk))))
 
 
-def match_expression(question: str) -> str | None:
-    """An FTS5 query matching any of the question's terms, each once; None if it has none."""
-    tokens = list(dict.fromkeys(_tokens(index_terms(question))))
-    return " OR ".join(f'"{t}"' for t in tokens) if tokens else None
+def question_tokens(question: str) -> list[str]:
+    """The question's terms as FTS5 stores them, each once, in the question's order."""
+    return list(dict.fromkeys(_tokens(index_terms(question))))
+
+
+def match_expression(tokens: Iterable[str]) -> str:
+    """An FTS5 query matching any of ``tokens``."""
+    return " OR ".join(f'"{t}"' for t in tokens)
 
 
 class LexicalIndex:
@@ -174,19 +183,89 @@ class LexicalIndex:
         self, question: str, n: int, doc_ids: Iterable[str] | None = None
     ) -> list[tuple[str, float]]:
         """Ids of up to ``n`` chunks sharing terms with ``question``, best BM25 score first
-        (scores are positive; higher is better)."""
-        expression = match_expression(question)
-        if expression is None or n <= 0:
+        (scores are positive; higher is better).
+
+        The chunks and scores are those of ranking every chunk that shares a term, but only
+        chunks holding one of the rarer terms are ranked: the others cannot score as high as
+        the n-th best once the common terms' bounds add up to less (see
+        ``ingest.bm25_bounds``). The rarest terms found in about FIRST_SHARE of the chunks
+        are tried first, and more only if the n-th best score they give calls for them.
+        """
+        tokens = question_tokens(question)
+        wanted = None if doc_ids is None else sorted(set(doc_ids))
+        if not tokens or n <= 0 or wanted == []:
             return []
-        sql = (
-            "SELECT chunks.chunk_id, -bm25(chunk_terms) AS score FROM chunk_terms"
-            " JOIN chunks ON chunks.row = chunk_terms.rowid WHERE chunk_terms MATCH ?"
-        )
-        args: list[object] = [expression]
-        if doc_ids is not None:
-            sql += " AND chunks.doc_id IN (SELECT value FROM json_each(?))"
-            args.append(json.dumps(sorted(set(doc_ids))))
-        sql += " ORDER BY bm25(chunk_terms) LIMIT ?"
-        args.append(n)
+        with self._snapshot() as db:
+            # Not less than the number of chunks, and read without counting them.
+            rows = db.execute("SELECT max(row) FROM chunks").fetchone()[0] or 0
+            counts = self._document_frequencies(db, tokens)
+            rare_first = sorted(tokens, key=lambda t: counts.get(t, 0))
+            dfs = [counts.get(t, 0) for t in rare_first]
+            bounds = [term_bound(df, rows) for df in dfs]
+            tried = first_guess(dfs, max(n, FIRST_SHARE * rows))
+            while True:
+                hits = self._ranked(db, tokens, rare_first[:tried], n, wanted)
+                if tried == len(tokens):
+                    return hits
+                needed = len(tokens) if len(hits) < n else essential(bounds, hits[-1][1])
+                if needed <= tried:
+                    return hits
+                tried = needed
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: the term counts that bound the scores and the scores come
+        from the same state of the index, even while another process writes."""
         with self._lock:
-            return [(str(i), float(s)) for i, s in self._db.execute(sql, args).fetchall()]
+            self._db.execute("BEGIN")
+            try:
+                yield self._db
+            finally:
+                self._db.rollback()
+
+    @staticmethod
+    def _document_frequencies(db: sqlite3.Connection, tokens: Sequence[str]) -> dict[str, int]:
+        """token -> number of chunks holding it, for the indexed ones among ``tokens``; each
+        is looked up in the vocabulary (a walk of its own postings), not the whole of it."""
+        rows = db.execute(
+            "SELECT term, doc FROM chunk_vocab WHERE term IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(tokens)),),
+        ).fetchall()
+        return {str(term): int(df) for term, df in rows}
+
+    @staticmethod
+    def _ranked(
+        db: sqlite3.Connection,
+        tokens: Sequence[str],
+        candidates: Sequence[str],
+        n: int,
+        wanted: list[str] | None,
+    ) -> list[tuple[str, float]]:
+        """The ``n`` best chunks holding one of ``candidates`` (and in the ``wanted``
+        documents), by their score for the query of all ``tokens``: the same score whichever
+        chunks are ranked. Others are kept out by ``+rowid IN``, a test on FTS5's output; as
+        a constraint FTS5 would seek each rowid in turn and recount every term's chunks for
+        each. Chunk ids are looked up for the ``n`` best only."""
+        sql = (
+            "SELECT chunk_terms.rowid AS row, bm25(chunk_terms) AS bm25 FROM chunk_terms"
+            " WHERE chunk_terms MATCH ?"
+        )
+        args: list[object] = [match_expression(tokens)]
+        if len(candidates) < len(tokens):
+            sql += (
+                " AND +chunk_terms.rowid IN"
+                " (SELECT rowid FROM chunk_terms WHERE chunk_terms MATCH ?)"
+            )
+            args.append(match_expression(candidates))
+        if wanted is not None:
+            sql += (
+                " AND +chunk_terms.rowid IN (SELECT row FROM chunks"
+                " WHERE doc_id IN (SELECT value FROM json_each(?)))"
+            )
+            args.append(json.dumps(wanted))
+        sql = (
+            f"SELECT chunks.chunk_id, -best.bm25 FROM ({sql} ORDER BY bm25 LIMIT ?) AS best"
+            " JOIN chunks ON chunks.row = best.row ORDER BY best.bm25"
+        )
+        args.append(n)
+        return [(str(i), float(s)) for i, s in db.execute(sql, args).fetchall()]

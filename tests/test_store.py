@@ -1,14 +1,22 @@
-"""ChunkStore and Embedder on a real embedded Chroma and the real packaged model."""
+"""ChunkStore and Embedder on a real embedded Chroma and the real packaged model; the lexical
+index's search against FTS5's plain ranking of every matching chunk."""
 
 from __future__ import annotations
 
+import json
+import random
+import re
+import sqlite3
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from ingest.bm25_bounds import essential, term_bound
 from ingest.embedder import Embedder, get_embedder
 from ingest.errors import EmbeddingModelError, IndexSettingsMismatch
+from ingest.lexical_index import LexicalIndex, match_expression, question_tokens
 from ingest.records import Chunk, DocumentRecord
 from ingest.settings import Settings, load_settings
 from ingest.store import ChunkStore, NewVersion
@@ -279,3 +287,136 @@ def test_embeddings_match_plain_float32_sentence_transformers(embedder: Embedder
     expected = plain.encode(texts, normalize_embeddings=True)
     for got, want in zip(embedder.embed_documents(texts), expected, strict=True):
         assert sum(g * w for g, w in zip(got, want, strict=True)) > 0.999
+
+
+# The lexical index's search ------------------------------------------------------------------
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+REPORTS = 24
+
+
+def _report(number: int, sentences: list[str], rng: random.Random, digest: str) -> list[Chunk]:
+    """Eight chunks of four corpus sentences each; every chunk's title says "Report"."""
+    doc_id = f"report-{number:02d}.txt"
+    texts = [" ".join(rng.sample(sentences, 4)) for _ in range(8)]
+    return [Chunk(doc_id, i, t, 0, len(t), f"Report {number}", doc_id, doc_hash=digest)
+            for i, t in enumerate(texts)]  # fmt: skip
+
+
+@pytest.fixture
+def lexical(tmp_path: Path) -> LexicalIndex:
+    """A lexical index of corpus sentences, written as ingests write it: some reports are
+    replaced by a new version and some removed after they were indexed."""
+    text = next(CORPUS.glob("*.md")).read_text(encoding="utf-8")
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if len(s) > 30]
+    rng = random.Random(7)
+    index = LexicalIndex(tmp_path / "lexical.sqlite3")
+    for number in range(REPORTS):
+        index.apply([(f"report-{number:02d}.txt", "a" * 64,
+                      _report(number, sentences, rng, "a" * 64))])  # fmt: skip
+    index.apply(
+        [(f"report-{i:02d}.txt", "b" * 64, _report(i, sentences, rng, "b" * 64)) for i in (3, 9)],
+        removed=["report-05.txt", "report-17.txt"],
+    )
+    return index
+
+
+def _rank_every_match(
+    path: Path, question: str, n: int, doc_ids: list[str] | None = None
+) -> list[tuple[str, float]]:
+    """The plain query: FTS5 scores every chunk holding any of the question's terms."""
+    tokens = question_tokens(question)
+    if not tokens:
+        return []
+    sql = (
+        "SELECT chunks.chunk_id, -bm25(chunk_terms) FROM chunk_terms"
+        " JOIN chunks ON chunks.row = chunk_terms.rowid WHERE chunk_terms MATCH ?"
+    )
+    args: list[object] = [match_expression(tokens)]
+    if doc_ids is not None:
+        sql += " AND chunks.doc_id IN (SELECT value FROM json_each(?))"
+        args.append(json.dumps(doc_ids))
+    with sqlite3.connect(path) as db:
+        rows = db.execute(sql + " ORDER BY bm25(chunk_terms) LIMIT ?", [*args, n]).fetchall()
+    return [(str(i), float(s)) for i, s in rows]
+
+
+QUESTIONS = [
+    pytest.param("Which IRL laboratories did the INSIS create abroad?", id="rare-and-common"),
+    pytest.param("H2020 framework programme for research", id="a-code"),
+    pytest.param("report international INSIS research", id="all-common"),
+    pytest.param("report", id="a-term-in-every-chunk"),
+    pytest.param("ZQ-9184 international", id="an-unknown-term"),
+    pytest.param("what is the", id="stopwords-only"),
+]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+@pytest.mark.parametrize("n", [1, 3, 10, 200])
+def test_lexical_search_returns_exactly_what_ranking_every_matching_chunk_returns(
+    lexical: LexicalIndex, question: str, n: int
+) -> None:
+    assert lexical.search(question, n) == _rank_every_match(lexical.path, question, n)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_lexical_search_within_documents_returns_exactly_the_plain_ranking(
+    lexical: LexicalIndex, question: str
+) -> None:
+    for doc_ids in (["report-01.txt", "report-09.txt"], [f"report-{i:02d}.txt" for i in range(12)]):
+        for n in (1, 5):
+            expected = _rank_every_match(lexical.path, question, n, doc_ids)
+            assert lexical.search(question, n, doc_ids) == expected
+    assert lexical.search(question, 5, ["report-05.txt"]) == []
+    assert lexical.search(question, 5, []) == []
+
+
+def test_lexical_search_ranks_only_chunks_holding_a_rare_term_when_that_is_exact(
+    lexical: LexicalIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ranked: list[tuple[int, int]] = []
+    real = LexicalIndex._ranked
+
+    def spy(
+        db: sqlite3.Connection,
+        tokens: Sequence[str],
+        candidates: Sequence[str],
+        n: int,
+        wanted: list[str] | None,
+    ) -> list[tuple[str, float]]:
+        ranked.append((len(candidates), len(tokens)))
+        return real(db, tokens, candidates, n, wanted)
+
+    monkeypatch.setattr(LexicalIndex, "_ranked", staticmethod(spy))
+    question = "Which IRL laboratories did the INSIS create abroad?"
+    assert lexical.search(question, 3) == _rank_every_match(lexical.path, question, 3)
+    assert ranked and all(candidates < tokens for candidates, tokens in ranked)
+
+
+def test_term_counts_and_bounds_hold_for_fts5_after_replacements_and_removals(
+    lexical: LexicalIndex,
+) -> None:
+    """The search relies on the vocabulary's counts being FTS5's own, and on no chunk gaining
+    more than ``term_bound`` from a term."""
+    with sqlite3.connect(lexical.path) as db:
+        rows = db.execute("SELECT max(row) FROM chunks").fetchone()[0]
+        terms = [t for q in QUESTIONS for t in question_tokens(str(q.values[0]))]
+        for term in dict.fromkeys(terms):
+            found = db.execute("SELECT doc FROM chunk_vocab WHERE term = ?", (term,)).fetchone()
+            query = "FROM chunk_terms WHERE chunk_terms MATCH ?"
+            df = db.execute(f"SELECT count(*) {query}", (f'"{term}"',)).fetchone()[0]
+            assert (found[0] if found else 0) == df, term
+            if df:
+                [best] = db.execute(
+                    f"SELECT -bm25(chunk_terms) {query} ORDER BY bm25(chunk_terms) LIMIT 1",
+                    (f'"{term}"',),
+                ).fetchone()
+                assert best < term_bound(df, rows), term
+
+
+def test_a_chunk_holding_no_essential_term_scores_below_the_threshold() -> None:
+    bounds = [5.0, 3.0, 1.0]
+    assert essential(bounds, 3.5) == 2  # the last two terms may add up to 4
+    assert essential(bounds, 4.5) == 1
+    assert essential(bounds, 0.5) == 3
+    assert essential(bounds, 10.0) == 0
