@@ -4,12 +4,17 @@ Dense search finds paraphrases; lexical search finds exact names, codes and numb
 when the question is in another language than the corpus. For a multilingual corpus set
 ``CITEWISE_EMBEDDING_MODEL=paraphrase-multilingual-MiniLM-L12-v2`` (or another multilingual
 sentence-transformers model) and re-ingest with ``--rebuild``; the lexical side needs nothing.
+
+The two searches are independent, so the lexical one runs in a worker thread while the dense
+one embeds the question and queries Chroma: SQLite and torch both release the GIL, and on a
+large index the lexical search is the slower of the two.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ingest.errors import QueryError
@@ -80,8 +85,10 @@ class HybridRetriever:
 
     def _search(self, text: str, k: int, wanted: list[str] | None) -> list[Passage]:
         n = max(self.settings.candidates, k)
-        lexical = self.lexical.search(text, n, wanted)
-        dense = self.lexical.live(dense_search(self.store, self.embedder, text, n, wanted))
+        lexical_hits = _lexical_worker.submit(self.lexical.search, text, n, wanted)
+        dense = dense_search(self.store, self.embedder, text, n, wanted)
+        lexical = lexical_hits.result()
+        dense = self.lexical.live(dense)
         candidates = fuse(
             dense,
             lexical,
@@ -92,6 +99,8 @@ class HybridRetriever:
         return merge(candidates, k, self.settings.chunk_size)
 
 
+_lexical_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citewise-lexical")
+"""One thread is enough: the lexical index serves one search at a time anyway."""
 _shared: dict[tuple[Any, ...], tuple[Any, LexicalSearch, DocumentTexts]] = {}
 _retrievers: dict[str, HybridRetriever] = {}
 _lock = threading.Lock()
