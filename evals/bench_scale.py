@@ -10,7 +10,7 @@ time and peak RSS), ``citewise ingest`` of one new small file and a no-op re-ing
 are to the smallest size of the same run. Commands are also given in CPU seconds (user +
 system, from ``wait4``): on a shared machine their wall time mostly measures the others' load.
 
-    python -m evals.bench_scale [--million] [--plot bench_scale.png] [--questions 60]
+    python -m evals.bench_scale [--million] [--plot bench_scale.png] [--questions 200]
     python -m evals.bench_scale --build N DIR     # build one index of N chunks and stop
 
 With ``--keep DIR`` the indexes stay in ``DIR/index-N/store``, and a later run with the same
@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--million", action="store_true", help="also 1,000,000 chunks")
     parser.add_argument("--sizes", help="comma-separated chunk counts instead of the default")
     parser.add_argument("--squad", type=Path, default=DEFAULT_SQUAD)
-    parser.add_argument("--questions", type=int, default=60, help="searches timed per size")
+    parser.add_argument("--questions", type=int, default=200, help="searches timed per size")
     parser.add_argument("--plot", type=Path, default=Path("bench_scale.png"))
     parser.add_argument("--keep", type=Path, help="build the indexes here and keep them")
     args = parser.parse_args(argv)
