@@ -32,6 +32,12 @@ PAIR_JOINER = "_"
 FIRST_SHARE = 0.07
 """A search first ranks the chunks holding its rarest terms, in about this share of the
 chunks together: fewer often calls for a second pass, more ranks many chunks for nothing."""
+MAX_RANKED = 5000
+"""A search ranks the chunks holding its rarest terms up to about this many, whatever the
+size of the index (FTS5 scores about a thousand chunks a millisecond here). Up to it the top
+n is exact; past it, the top n is the best of those chunks, and a chunk holding only the
+question's common words could have beaten the n-th (the bounds are loose, so that is rare:
+the README gives the share of the exact top 30 found on the scale benchmark's indexes)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -189,7 +195,8 @@ class LexicalIndex:
         chunks holding one of the rarer terms are ranked: the others cannot score as high as
         the n-th best once the common terms' bounds add up to less (see
         ``ingest.bm25_bounds``). The rarest terms found in about FIRST_SHARE of the chunks
-        are tried first, and more only if the n-th best score they give calls for them.
+        are tried first, and more only if the n-th best score they give calls for them, up
+        to about MAX_RANKED chunks.
         """
         tokens = question_tokens(question)
         wanted = None if doc_ids is None else sorted(set(doc_ids))
@@ -202,12 +209,16 @@ class LexicalIndex:
             rare_first = sorted(tokens, key=lambda t: counts.get(t, 0))
             dfs = [counts.get(t, 0) for t in rare_first]
             bounds = [term_bound(df, rows) for df in dfs]
-            tried = first_guess(dfs, max(n, FIRST_SHARE * rows))
+            affordable = first_guess(dfs, max(n, MAX_RANKED))
+            tried = first_guess(dfs, max(n, min(FIRST_SHARE * rows, MAX_RANKED)))
             while True:
                 hits = self._ranked(db, tokens, rare_first[:tried], n, wanted)
                 if tried == len(tokens):
                     return hits
-                needed = len(tokens) if len(hits) < n else essential(bounds, hits[-1][1])
+                if len(hits) < n:
+                    needed = len(tokens)
+                else:
+                    needed = min(essential(bounds, hits[-1][1]), affordable)
                 if needed <= tried:
                     return hits
                 tried = needed

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest import lexical_index
 from ingest.bm25_bounds import essential, term_bound
 from ingest.embedder import Embedder, get_embedder
 from ingest.errors import EmbeddingModelError, IndexSettingsMismatch
@@ -391,6 +392,51 @@ def test_lexical_search_ranks_only_chunks_holding_a_rare_term_when_that_is_exact
     question = "Which IRL laboratories did the INSIS create abroad?"
     assert lexical.search(question, 3) == _rank_every_match(lexical.path, question, 3)
     assert ranked and all(candidates < tokens for candidates, tokens in ranked)
+
+
+def test_lexical_search_ranks_at_most_the_chunks_of_its_rarest_terms_past_the_cap(
+    lexical: LexicalIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_RANKED chunks the top n is the best of the chunks holding the rarest terms:
+    still n hits, each scored as the plain ranking scores it."""
+    monkeypatch.setattr(lexical_index, "MAX_RANKED", 1)
+    tried: list[int] = []
+    real = LexicalIndex._ranked
+
+    def spy(
+        db: sqlite3.Connection,
+        tokens: Sequence[str],
+        candidates: Sequence[str],
+        n: int,
+        wanted: list[str] | None,
+    ) -> list[tuple[str, float]]:
+        tried.append(len(candidates))
+        return real(db, tokens, candidates, n, wanted)
+
+    monkeypatch.setattr(LexicalIndex, "_ranked", staticmethod(spy))
+    question = "report international INSIS research"
+    plain = dict(_rank_every_match(lexical.path, question, 1000))
+    hits = lexical.search(question, 3)
+    assert len(hits) == 3
+    assert all(plain[chunk_id] == pytest.approx(score) for chunk_id, score in hits)
+    with sqlite3.connect(lexical.path) as db:
+        vocab = dict(db.execute("SELECT term, doc FROM chunk_vocab").fetchall())
+        counts = {t: vocab.get(t, 0) for t in question_tokens(question)}
+        rare_first = sorted(counts, key=lambda t: counts[t])
+        ranked = rare_first[
+            : next(i for i in range(1, 5) if sum(map(counts.get, rare_first[:i])) >= 3)
+        ]
+        holding = {
+            chunk_id
+            for (chunk_id,) in db.execute(
+                "SELECT chunks.chunk_id FROM chunk_terms JOIN chunks"
+                " ON chunks.row = chunk_terms.rowid WHERE chunk_terms MATCH ?",
+                (match_expression(ranked),),
+            )
+        }
+    assert len(holding) < len(plain)
+    assert {chunk_id for chunk_id, _ in hits} <= holding
+    assert max(tried) == len(ranked) < len(counts)
 
 
 def test_term_counts_and_bounds_hold_for_fts5_after_replacements_and_removals(
