@@ -186,7 +186,12 @@ class LexicalIndex:
     # Searching ---------------------------------------------------------------------------------
 
     def search(
-        self, question: str, n: int, doc_ids: Iterable[str] | None = None
+        self,
+        question: str,
+        n: int,
+        doc_ids: Iterable[str] | None = None,
+        *,
+        max_ranked: int | None = MAX_RANKED,
     ) -> list[tuple[str, float]]:
         """Ids of up to ``n`` chunks sharing terms with ``question``, best BM25 score first
         (scores are positive; higher is better).
@@ -196,7 +201,7 @@ class LexicalIndex:
         the n-th best once the common terms' bounds add up to less (see
         ``ingest.bm25_bounds``). The rarest terms found in about FIRST_SHARE of the chunks
         are tried first, and more only if the n-th best score they give calls for them, up
-        to about MAX_RANKED chunks.
+        to about ``max_ranked`` chunks (None: as many as exactness takes).
         """
         tokens = question_tokens(question)
         wanted = None if doc_ids is None else sorted(set(doc_ids))
@@ -209,8 +214,13 @@ class LexicalIndex:
             rare_first = sorted(tokens, key=lambda t: counts.get(t, 0))
             dfs = [counts.get(t, 0) for t in rare_first]
             bounds = [term_bound(df, rows) for df in dfs]
-            affordable = first_guess(dfs, max(n, MAX_RANKED))
-            tried = first_guess(dfs, max(n, min(FIRST_SHARE * rows, MAX_RANKED)))
+            first = max(n, FIRST_SHARE * rows)
+            if max_ranked is None:
+                affordable = len(tokens)
+            else:
+                affordable = first_guess(dfs, max(n, max_ranked))
+                first = min(first, max(n, max_ranked))
+            tried = first_guess(dfs, first)
             while True:
                 hits = self._ranked(db, tokens, rare_first[:tried], n, wanted)
                 if tried == len(tokens):

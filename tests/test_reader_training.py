@@ -1,5 +1,6 @@
 """Training data for the reader: a stable article split, paired negatives that do not answer,
-questions made unanswerable by a swapped name or number, window labels that point at the answer, and a training run that resumes from its checkpoint."""
+questions made unanswerable by a swapped name or number, window labels that point at the
+answer, and a training run that resumes from its checkpoint."""
 
 from __future__ import annotations
 

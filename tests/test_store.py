@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest import lexical_index
 from ingest.bm25_bounds import essential, term_bound
 from ingest.embedder import Embedder, get_embedder
 from ingest.errors import EmbeddingModelError, IndexSettingsMismatch
-from ingest.lexical_index import LexicalIndex, match_expression, question_tokens
+from ingest.lexical_index import MAX_RANKED, LexicalIndex, match_expression, question_tokens
 from ingest.records import Chunk, DocumentRecord
 from ingest.settings import Settings, load_settings
 from ingest.store import ChunkStore, NewVersion
@@ -354,10 +353,13 @@ QUESTIONS = [
 
 @pytest.mark.parametrize("question", QUESTIONS)
 @pytest.mark.parametrize("n", [1, 3, 10, 200])
+@pytest.mark.parametrize("max_ranked", [MAX_RANKED, None])
 def test_lexical_search_returns_exactly_what_ranking_every_matching_chunk_returns(
-    lexical: LexicalIndex, question: str, n: int
+    lexical: LexicalIndex, question: str, n: int, max_ranked: int | None
 ) -> None:
-    assert lexical.search(question, n) == _rank_every_match(lexical.path, question, n)
+    """Exact while the index is smaller than the cap on ranked chunks, and without a cap."""
+    expected = _rank_every_match(lexical.path, question, n)
+    assert lexical.search(question, n, max_ranked=max_ranked) == expected
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
@@ -399,7 +401,6 @@ def test_lexical_search_ranks_at_most_the_chunks_of_its_rarest_terms_past_the_ca
 ) -> None:
     """Past MAX_RANKED chunks the top n is the best of the chunks holding the rarest terms:
     still n hits, each scored as the plain ranking scores it."""
-    monkeypatch.setattr(lexical_index, "MAX_RANKED", 1)
     tried: list[int] = []
     real = LexicalIndex._ranked
 
@@ -416,7 +417,7 @@ def test_lexical_search_ranks_at_most_the_chunks_of_its_rarest_terms_past_the_ca
     monkeypatch.setattr(LexicalIndex, "_ranked", staticmethod(spy))
     question = "report international INSIS research"
     plain = dict(_rank_every_match(lexical.path, question, 1000))
-    hits = lexical.search(question, 3)
+    hits = lexical.search(question, 3, max_ranked=1)
     assert len(hits) == 3
     assert all(plain[chunk_id] == pytest.approx(score) for chunk_id, score in hits)
     with sqlite3.connect(lexical.path) as db:
