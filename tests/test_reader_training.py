@@ -1,6 +1,5 @@
 """Training data for the reader: a stable article split, paired negatives that do not answer,
-questions made unanswerable by a swapped name or number, window labels that point at the
-answer, and a training run that resumes from its checkpoint."""
+window labels that point at the answer, and a training run that resumes from its checkpoint."""
 
 from __future__ import annotations
 
@@ -12,15 +11,7 @@ import pytest
 
 from app.reader.model import tokenizer
 from evals.training import train
-from evals.training.data import (
-    Article,
-    Example,
-    Paragraph,
-    is_heldout,
-    paired_negative,
-    split,
-    swapped_negative,
-)
+from evals.training.data import Article, Example, Paragraph, is_heldout, paired_negative, split
 from evals.training.features import EXTRA_WINDOWS, encode
 
 
@@ -53,29 +44,6 @@ def test_a_paired_negative_is_the_closest_paragraph_without_the_answer() -> None
     )
     assert negative is not None and negative.paired
     assert negative.context == near and negative.answer_start is None
-
-
-def test_a_swapped_question_names_what_its_paragraph_does_not() -> None:
-    gold = "The Auk lighthouse on Skye was built in 1874 by Ann Reid."
-    other = "In 1901 the Puffin Light was built on Lewis by Tom Gray."
-    source = article("Auk", gold, other)
-    negative = swapped_negative(
-        source, example("Who built the lighthouse on Skye in 1874?", gold, "Ann Reid"),
-        random.Random(0),
-    )  # fmt: skip
-    assert negative is not None and negative.swapped and negative.answer_start is None
-    assert negative.context == gold
-    assert negative.question in {
-        "Who built the lighthouse on Lewis in 1874?",
-        "Who built the lighthouse on Skye in 1901?",
-    }
-
-
-def test_a_question_sharing_no_name_or_number_with_its_paragraph_is_not_swapped() -> None:
-    gold = "the keeper was ann reid."
-    source = article("Auk", gold, "In 1901 Tom Gray kept the Puffin Light.")
-    question = example("who was the keeper?", gold, "ann reid")
-    assert swapped_negative(source, question, random.Random(0)) is None
 
 
 def test_window_labels_point_at_the_answer_and_long_contexts_keep_few_empty_windows() -> None:

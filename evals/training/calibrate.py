@@ -6,9 +6,7 @@ answered from the hybrid retriever's passages. To make questions the corpus cann
 some paragraphs of every article (and some whole one-paragraph articles) are left out of the
 index: their questions still find passages about the same subject, which is the hard case of
 a RAG system (a question near the corpus, not in it). Questions whose answer still occurs in
-the indexed text are skipped as ambiguous. Some answerable questions are also asked with a name
-or number swapped (``evals.training.swaps``), the other hard case: the passage is about nearly
-the right thing.
+the indexed text are skipped as ambiguous.
 
 Some sources are one "article" holding thousands of unrelated short documents (tweets,
 product reviews, chat dialogues, news sentences); training read only a sample of them. Their
@@ -34,16 +32,8 @@ from app.reader.calibration import CALIBRATION_FILE, FEATURES, RerankWeights, fe
 from app.reader.evidence import Evidence
 from app.reader.reading import Reading
 from evals.metrics.squad import contains_gold
-from evals.training.data import (
-    DONORS,
-    HELDOUT_FRACTION,
-    Article,
-    Paragraph,
-    load_articles,
-    split,
-)
-from evals.training.swaps import swapped_question
-from evals.training.train import SWAPPED_SHARE, training_examples
+from evals.training.data import HELDOUT_FRACTION, Article, Paragraph, load_articles, split
+from evals.training.train import training_examples
 from retriever.passage import Passage
 
 LEFT_OUT_SHARE = 0.3
@@ -109,7 +99,6 @@ def corpus_and_questions(
     (question, answerable from the index, gold answers)."""
     texts: dict[str, str] = {}
     asked: dict[str, list[tuple[str, bool, list[str]]]] = {}
-    swap_rng = random.Random(seed)
     for article in articles:
         whole = len(article.paragraphs) == 1
         kept = [
@@ -127,10 +116,6 @@ def corpus_and_questions(
                     of_source.append((qa["question"], False, []))
                 elif paragraph in kept:
                     of_source.append((qa["question"], True, golds))
-                    if swap_rng.random() < SWAPPED_SHARE:
-                        swapped = _swapped(article, paragraph, qa["question"], swap_rng)
-                        if swapped is not None:
-                            of_source.append((swapped, False, []))
                 elif not contains_gold(text, golds):
                     of_source.append((qa["question"], False, []))
     rng = random.Random(seed)
@@ -140,16 +125,6 @@ def corpus_and_questions(
         chosen += asked[source][:PER_SOURCE]
     rng.shuffle(chosen)
     return texts, chosen[:limit]
-
-
-def _swapped(
-    article: Article, paragraph: Paragraph, question: str, rng: random.Random
-) -> str | None:
-    """The question with a name or number swapped for one from another paragraph of its
-    article: a question about nearly the right thing, which its paragraph does not answer."""
-    others = [p.context for p in article.paragraphs if p is not paragraph]
-    donors = rng.sample(others, min(DONORS, len(others)))
-    return swapped_question(question, paragraph.context, donors, rng)
 
 
 def unseen_collection_documents(train_articles: list[Article]) -> list[Article]:

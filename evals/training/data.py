@@ -18,13 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from evals.training.swaps import swapped_question
-
 SHARED_QA = Path(__file__).resolve().parents[3] / "shared" / "qa"
 TRAIN_FILE = SHARED_QA / "train.json.gz"
 _WORD = re.compile(r"\w+")
-DONORS = 6
-"""Other paragraphs of the article a swapped name or number is drawn from."""
 HELDOUT_FRACTION = 0.04
 """Share of articles held out of training, for held-out F1, ranking and refusal fitting."""
 
@@ -42,8 +38,6 @@ class Example:
     answer_start: int | None
     paired: bool = False
     """True for a question paired with another paragraph of its article."""
-    swapped: bool = False
-    """True for a question whose name or number was swapped for one its paragraph lacks."""
 
 
 @dataclass(frozen=True)
@@ -136,38 +130,14 @@ def paired_negative(article: Article, example: Example, rng: random.Random) -> E
     )
 
 
-def swapped_negative(article: Article, example: Example, rng: random.Random) -> Example | None:
-    """The question with a name or number swapped for one from another paragraph of its
-    article that its own paragraph lacks, against its own paragraph; None if none can be."""
-    if example.answer_text is None:
-        return None
-    others = [p.context for p in article.paragraphs if p.context != example.context]
-    donors = rng.sample(others, min(DONORS, len(others)))
-    question = swapped_question(example.question, example.context, donors, rng)
-    if question is None:
-        return None
-    return Example(
-        id=f"{example.id}#swapped",
-        source=example.source,
-        article=example.article,
-        question=question,
-        context=example.context,
-        answer_text=None,
-        answer_start=None,
-        swapped=True,
-    )
-
-
 def sample_examples(
     articles: list[Article],
     per_source: dict[str, int],
     paired_share: float,
-    swapped_share: float,
     seed: int,
 ) -> list[Example]:
     """Up to ``per_source[source]`` of each source's own examples (all if the source is not
-    named), plus a paired negative for a ``paired_share`` of the answerable ones and a swapped
-    question for a ``swapped_share`` of them."""
+    named), plus a paired negative for a ``paired_share`` of the answerable ones."""
     rng = random.Random(seed)
     by_source: dict[str, list[tuple[Article, Example]]] = {}
     for article in articles:
@@ -184,9 +154,5 @@ def sample_examples(
                 negative = paired_negative(article, example, rng)
                 if negative is not None:
                     chosen.append(negative)
-            if example.answer_text is not None and rng.random() < swapped_share:
-                swapped = swapped_negative(article, example, rng)
-                if swapped is not None:
-                    chosen.append(swapped)
     rng.shuffle(chosen)
     return chosen
