@@ -20,6 +20,7 @@ from app.followup import search_query, validate_history
 from app.reader.answerer import ReaderAnswerer, refusal
 from app.reader.calibration import Calibration, default_calibration, features
 from app.reader.evidence import read_evidence
+from app.reader.text_kind import default_text_kind
 from ingest.errors import QueryError
 from ingest.settings import Settings
 
@@ -55,13 +56,12 @@ class AnswerEngine:
             return [Backend.EXTRACTIVE, Backend.LLM]
         return [Backend.EXTRACTIVE]
 
-    @property
-    def threshold(self) -> float:
+    def threshold(self, informality: float) -> float:
         """The answerability below which answers refuse: the setting if given, else the
-        calibrated one."""
+        calibrated one for passages this informal."""
         if self.settings.abstain_threshold is not None:
             return self.settings.abstain_threshold
-        return self.calibration.refusal.threshold
+        return self.calibration.refusal.threshold(informality)
 
     def answer(
         self,
@@ -94,8 +94,9 @@ class AnswerEngine:
         evidence = read_evidence(question, query, passages, self.calibration.rerank)
         read_at = time.perf_counter()
         score = self.calibration.refusal.probability(features(evidence))
+        threshold = self.threshold(default_text_kind().informality([p.text for p in passages]))
         timings = {"retrieve": _ms(started, retrieved), "read": _ms(retrieved, read_at)}
-        if score < self.threshold or evidence.best is None:
+        if score < threshold or evidence.best is None:
             final = refusal(question, evidence, answerer.backend)
             yield self._finish(final, score, query, timings, read_at, started)
             return

@@ -124,6 +124,14 @@ def answerability_plot(
     return _png(fig)
 
 
+def _thresholds(result: Mapping[str, Any]) -> str:
+    """The refusal threshold, or the two calibrated ones (edited prose, informal text)."""
+    edited, informal = result.get("abstain_threshold"), result.get("abstain_threshold_informal")
+    if informal is None or informal == edited:
+        return fmt(edited)
+    return f"{fmt(edited)} (edited prose) to {fmt(informal)} (informal text)"
+
+
 def plots(result: Mapping[str, Any]) -> dict[str, bytes]:
     """Every plot of the report, by file name."""
     questions = result["questions"]
@@ -176,7 +184,7 @@ def markdown(result: Mapping[str, Any], baseline: Metrics | None, images: Sequen
         "# Evaluation report",
         "",
         f"Dataset `{result['dataset']}`, backend `{result['backend']}`, "
-        f"abstain threshold {fmt(result.get('abstain_threshold'))}.",
+        f"abstain threshold {_thresholds(result)}.",
         "",
         "## Metrics",
         "",
@@ -236,7 +244,7 @@ def html_page(
         f"<style>{STYLE}</style></head><body><h1>Evaluation report</h1>"
         f"<p>Dataset <code>{html.escape(str(result['dataset']))}</code>, backend "
         f"<code>{html.escape(str(result['backend']))}</code>, abstain threshold "
-        f"{fmt(result.get('abstain_threshold'))}.</p><h2>Metrics</h2>"
+        f"{html.escape(_thresholds(result))}.</p><h2>Metrics</h2>"
         + _html_table(header, rows, classes)
         + f"<h2>Plots</h2>{figures}<h2>Questions (failures first)</h2>"
         + _html_table(

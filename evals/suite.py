@@ -82,11 +82,12 @@ def run_eval(options: EvalOptions, progress: ProgressFactory | None = None) -> d
             )
         engine = AnswerEngine.from_settings(settings)
         results = run_dataset(engine, items, options.backend, progress("questions"))
-        threshold = engine.threshold
+        thresholds = engine.threshold(0.0), engine.threshold(1.0)
     result: dict[str, Any] = {
         "dataset": str(options.dataset),
         "backend": options.backend or base.backend,
-        "abstain_threshold": threshold,
+        "abstain_threshold": thresholds[0],
+        "abstain_threshold_informal": thresholds[1],
         "metrics": summarise(results),
         "by_category": by_category(results),
         "questions": [r.to_json() for r in results],

@@ -77,6 +77,7 @@ def result():
         "dataset": "d.jsonl",
         "backend": "extractive",
         "abstain_threshold": 0.5,
+        "abstain_threshold_informal": 0.4,
         "metrics": summarise(results),
         "by_category": by_category(results),
         "questions": [r.to_json() for r in results],
@@ -103,6 +104,7 @@ def test_report_is_self_contained_and_lists_failures_first(result, tmp_path):
     md = (tmp_path / "report.md").read_text()
     assert md.index("refused an answerable question") < md.index("| budget |")
     assert "-0.250 (worse)" in md
+    assert "abstain threshold 0.500 (edited prose) to 0.400 (informal text)" in md
     assert (tmp_path / "answerability.png").stat().st_size > 1000
 
 

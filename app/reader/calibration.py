@@ -4,8 +4,9 @@ Both are fitted on held-out training articles by ``python -m evals.training.cali
 stored in ``calibration.toml`` beside this file: how much the retriever's signals count next to
 the reader's margin when ranking passages, and a logistic model over the reader's and the
 retriever's scores that says how likely the passages hold the answer, with the threshold below
-which citewise refuses (chosen so that at most a set share of answerable held-out questions is
-refused).
+which citewise refuses. There is a threshold for edited prose and one for informal text (see
+``app.reader.text_kind``), each chosen so that at most a set share of the answerable held-out
+questions of that kind is refused.
 """
 
 from __future__ import annotations
@@ -36,15 +37,21 @@ class RerankWeights:
 
 @dataclass(frozen=True)
 class RefusalModel:
-    """Logistic answerability over :func:`features`, and the threshold that refuses."""
+    """Logistic answerability over :func:`features`, and the thresholds that refuse."""
 
     weights: dict[str, float]
     bias: float
-    threshold: float
+    threshold_edited: float
+    threshold_informal: float
 
     def probability(self, values: dict[str, float]) -> float:
         z = self.bias + sum(self.weights[name] * values[name] for name in FEATURES)
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def threshold(self, informality: float) -> float:
+        """The threshold for passages this informal (0: edited prose, 1: informal text)."""
+        share = max(0.0, min(1.0, informality))
+        return self.threshold_edited + share * (self.threshold_informal - self.threshold_edited)
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,8 @@ class Calibration:
                 refusal=RefusalModel(
                     weights={name: float(refusal["weights"][name]) for name in FEATURES},
                     bias=float(refusal["bias"]),
-                    threshold=float(refusal["threshold"]),
+                    threshold_edited=float(refusal["threshold_edited"]),
+                    threshold_informal=float(refusal["threshold_informal"]),
                 ),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -13,7 +13,12 @@ product reviews, chat dialogues, news sentences); training read only a sample of
 paragraphs that no training example contains are held out too, grouped into documents of
 ``GROUP`` paragraphs, so the refusal model also sees informal text, not only Wikipedia.
 
-Writes ``app/reader/calibration.toml`` and prints held-out figures.
+The reader is surer of itself in edited prose than in informal text, answerable or not, so
+the refusal threshold is fitted for each kind of text, and a classifier of the kind of text
+(``app.reader.text_kind``) is fitted first on the training articles' paragraphs.
+
+Writes ``app/reader/calibration.toml`` and ``app/reader/weights/text_kind.npz`` and prints
+held-out figures.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from typing import Any
 from app.reader.calibration import CALIBRATION_FILE, FEATURES, RerankWeights, features
 from app.reader.evidence import Evidence
 from app.reader.reading import Reading
+from app.reader.text_kind import TEXT_KIND_FILE, TextKindModel
 from evals.metrics.squad import contains_gold
 from evals.training.data import HELDOUT_FRACTION, Article, Paragraph, load_articles, split
 from evals.training.train import training_examples
@@ -39,6 +45,10 @@ from retriever.passage import Passage
 LEFT_OUT_SHARE = 0.3
 COLLECTIONS = ("tweetqa", "subjqa", "molweni", "qamr")
 """Sources whose articles are collections of unrelated short documents."""
+INFORMAL = ("tweetqa", "subjqa", "molweni", "friendsqa")
+"""Sources of informal text (posts, reviews, chat, dialogue); the others are edited prose."""
+KIND_PARAGRAPHS = 3000
+"""Training paragraphs per source that the text-kind classifier is fitted on, at most."""
 GROUP = 20
 DOCUMENTS_PER_COLLECTION = 8
 PER_SOURCE = 400
@@ -55,7 +65,9 @@ class Observation:
     """One held-out question as the pipeline saw it."""
 
     question: str
+    source: str
     answerable: bool
+    informality: float
     passages: list[dict[str, Any]]
     readings: list[dict[str, Any] | None]
     holds_answer: list[bool]
@@ -68,17 +80,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--cache", type=Path, default=Path("build/calibration-observations.json"))
     parser.add_argument("--out", type=Path, default=CALIBRATION_FILE)
+    parser.add_argument("--text-kind", type=Path, default=TEXT_KIND_FILE)
     args = parser.parse_args(argv)
+    train_articles, heldout = split(load_articles(), HELDOUT_FRACTION)
     if args.cache.exists():
         observations = [Observation(**o) for o in json.loads(args.cache.read_text())]
+        kind_figures: dict[str, Any] = {}
     else:
-        observations = observe(args.questions, args.seed, args.top_k)
+        text_kind, kind_figures = fit_text_kind(train_articles, heldout, args.seed)
+        text_kind.save(args.text_kind)
+        observations = observe(train_articles, heldout, text_kind, args.questions, args.seed,
+                               args.top_k)  # fmt: skip
         args.cache.parent.mkdir(parents=True, exist_ok=True)
         args.cache.write_text(json.dumps([asdict(o) for o in observations]))
     rerank, hit1 = fit_rerank(observations)
     refusal, figures = fit_refusal(observations, rerank)
     write_calibration(args.out, rerank, refusal)
     baselines = {
+        **kind_figures,
         "hit@1_retriever_order": top_holds_answer(observations, RerankWeights(0.0, 1e6)),
         "hit@1_reader_alone": top_holds_answer(observations, RerankWeights(0.0, 0.0)),
         "hit@1_combined": hit1,
@@ -92,13 +111,40 @@ def _left_out(key: str) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < LEFT_OUT_SHARE
 
 
+Asked = tuple[str, str, bool, list[str]]
+"""A question to ask: (question, source, answerable from the index, gold answers)."""
+
+
+def fit_text_kind(
+    train_articles: list[Article], heldout: list[Article], seed: int
+) -> tuple[TextKindModel, dict[str, float]]:
+    """The text-kind classifier, fitted on paragraphs of the training articles (at most
+    KIND_PARAGRAPHS per source), and its accuracy on the held-out articles' paragraphs."""
+
+    def sample(articles: list[Article]) -> tuple[list[str], list[bool]]:
+        by_source: dict[str, list[str]] = {}
+        for article in articles:
+            by_source.setdefault(article.source, []).extend(p.context for p in article.paragraphs)
+        rng = random.Random(seed)
+        texts, informal = [], []
+        for source in sorted(by_source):
+            chosen = rng.sample(by_source[source], min(KIND_PARAGRAPHS, len(by_source[source])))
+            texts += chosen
+            informal += [source in INFORMAL] * len(chosen)
+        return texts, informal
+
+    model = TextKindModel.fit(*sample(train_articles))
+    texts, informal = sample(heldout)
+    right = [(p >= 0.5) == y for p, y in zip(model.probabilities(texts), informal, strict=True)]
+    return model, {"text_kind_heldout_accuracy": round(sum(right) / max(1, len(right)), 4)}
+
+
 def corpus_and_questions(
     articles: list[Article], limit: int, seed: int
-) -> tuple[dict[str, str], list[tuple[str, bool, list[str]]]]:
-    """The indexed text of each article (title -> text) and the questions to ask:
-    (question, answerable from the index, gold answers)."""
+) -> tuple[dict[str, str], list[Asked]]:
+    """The indexed text of each article (title -> text) and the questions to ask."""
     texts: dict[str, str] = {}
-    asked: dict[str, list[tuple[str, bool, list[str]]]] = {}
+    asked: dict[str, list[Asked]] = {}
     for article in articles:
         whole = len(article.paragraphs) == 1
         kept = [
@@ -112,12 +158,13 @@ def corpus_and_questions(
             for qa in paragraph.qas:
                 golds = [a["text"] for a in qa.get("answers", []) if a["text"].strip()]
                 of_source = asked.setdefault(article.source, [])
+                question = qa["question"]
                 if qa.get("is_impossible") or not golds:
-                    of_source.append((qa["question"], False, []))
+                    of_source.append((question, article.source, False, []))
                 elif paragraph in kept:
-                    of_source.append((qa["question"], True, golds))
+                    of_source.append((question, article.source, True, golds))
                 elif not contains_gold(text, golds):
-                    of_source.append((qa["question"], False, []))
+                    of_source.append((question, article.source, False, []))
     rng = random.Random(seed)
     chosen = []
     for source in sorted(asked):
@@ -147,7 +194,14 @@ def unseen_collection_documents(train_articles: list[Article]) -> list[Article]:
     return documents
 
 
-def observe(limit: int, seed: int, top_k: int) -> list[Observation]:
+def observe(
+    train_articles: list[Article],
+    heldout: list[Article],
+    text_kind: TextKindModel,
+    limit: int,
+    seed: int,
+    top_k: int,
+) -> list[Observation]:
     """Ingest the held-out articles and read each question's retrieved passages."""
     from app.reader.model import shared_reader
     from app.reader.reading import read
@@ -155,7 +209,6 @@ def observe(limit: int, seed: int, top_k: int) -> list[Observation]:
     from ingest.sync import sync_paths
     from retriever.hybrid import open_retriever
 
-    train_articles, heldout = split(load_articles(), HELDOUT_FRACTION)
     texts, asked = corpus_and_questions(
         heldout + unseen_collection_documents(train_articles), limit, seed
     )
@@ -171,13 +224,15 @@ def observe(limit: int, seed: int, top_k: int) -> list[Observation]:
         )
         sync_paths([folder], settings)
         retriever = open_retriever(settings)
-        for i, (question, answerable, golds) in enumerate(asked):
+        for i, (question, source, answerable, golds) in enumerate(asked):
             passages = retriever.search(question, k=top_k)
             readings = read(tokenizer, model, question, [p.text for p in passages])
             observations.append(
                 Observation(
                     question=question,
+                    source=source,
                     answerable=answerable,
+                    informality=text_kind.informality([p.text for p in passages]),
                     passages=[_passage_json(p) for p in passages],
                     readings=[asdict(r) if r else None for r in readings],
                     holds_answer=[bool(golds) and contains_gold(p.text, golds) for p in passages],
@@ -227,7 +282,9 @@ def fit_rerank(observations: list[Observation]) -> tuple[RerankWeights, float]:
 def fit_refusal(
     observations: list[Observation], rerank: RerankWeights
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A logistic regression on the refusal features, and the threshold meeting the target."""
+    """A logistic regression on the refusal features, and for each kind of text the
+    threshold meeting the target on the answerable questions of that kind. At answer time
+    the threshold moves between the two with how informal the passages read."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
@@ -235,22 +292,33 @@ def fit_refusal(
         [[features(_evidence(o, rerank))[name] for name in FEATURES] for o in observations]
     )
     y = np.array([o.answerable for o in observations])
+    informal = np.array([o.source in INFORMAL for o in observations])
     model = LogisticRegression(C=1.0, max_iter=1000).fit(x, y)
     probability = model.predict_proba(x)[:, 1]
-    threshold = float(np.quantile(probability[y], FALSE_REFUSAL_TARGET))
-    refused = probability < threshold
+    thresholds = {
+        kind: float(np.quantile(probability[y & (informal == is_informal)], FALSE_REFUSAL_TARGET))
+        for kind, is_informal in (("edited", False), ("informal", True))
+    }
     refusal = {
         "weights": dict(zip(FEATURES, (float(w) for w in model.coef_[0]), strict=True)),
         "bias": float(model.intercept_[0]),
-        "threshold": threshold,
+        "threshold_edited": thresholds["edited"],
+        "threshold_informal": thresholds["informal"],
     }
-    figures = {
-        "questions": len(observations),
-        "answerable": int(y.sum()),
-        "false_refusal_rate": round(float(refused[y].mean()), 4),
-        "refusal_rate_unanswerable": round(float(refused[~y].mean()), 4),
-        "threshold": round(threshold, 4),
-    }
+    share = np.array([o.informality for o in observations])
+    applied = thresholds["edited"] + share * (thresholds["informal"] - thresholds["edited"])
+    refused = probability < applied
+    figures: dict[str, Any] = {"questions": len(observations), "answerable": int(y.sum())}
+    for kind, rows in (
+        ("all", informal | ~informal),
+        ("edited", ~informal),
+        ("informal", informal),
+    ):
+        figures[kind] = {
+            "false_refusal_rate": round(float(refused[y & rows].mean()), 4),
+            "refusal_rate_unanswerable": round(float(refused[~y & rows].mean()), 4),
+        }
+    figures["thresholds"] = {kind: round(t, 4) for kind, t in thresholds.items()}
     return refusal, figures
 
 
@@ -259,7 +327,9 @@ def write_calibration(path: Path, rerank: RerankWeights, refusal: dict[str, Any]
     path.write_text(
         "# Fitted on held-out training articles by python -m evals.training.calibrate\n"
         f"[rerank]\ndense = {rerank.dense!r}\nrank = {rerank.rank!r}\n\n"
-        f"[refusal]\nbias = {refusal['bias']!r}\nthreshold = {refusal['threshold']!r}\n\n"
+        f"[refusal]\nbias = {refusal['bias']!r}\n"
+        f"threshold_edited = {refusal['threshold_edited']!r}\n"
+        f"threshold_informal = {refusal['threshold_informal']!r}\n\n"
         f"[refusal.weights]\n{weights}\n",
         encoding="utf-8",
     )
