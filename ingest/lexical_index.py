@@ -32,7 +32,7 @@ PAIR_JOINER = "_"
 FIRST_SHARE = 0.07
 """A search first ranks the chunks holding its rarest terms, in about this share of the
 chunks together: fewer often calls for a second pass, more ranks many chunks for nothing."""
-MAX_RANKED = 5000
+MAX_RANKED = 2000
 """A search ranks the chunks holding its rarest terms up to about this many, whatever the
 size of the index (FTS5 scores about a thousand chunks a millisecond here). Up to it the top
 n is exact; past it, the top n is the best of those chunks, and a chunk holding only the
