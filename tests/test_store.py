@@ -374,10 +374,10 @@ def test_lexical_search_within_documents_returns_exactly_the_plain_ranking(
     assert lexical.search(question, 5, []) == []
 
 
-def test_lexical_search_ranks_only_chunks_holding_a_rare_term_when_that_is_exact(
-    lexical: LexicalIndex, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ranked: list[tuple[int, int]] = []
+@pytest.fixture
+def ranked_passes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """(candidate terms, question terms) of each ranking pass the lexical search makes."""
+    passes: list[tuple[int, int]] = []
     real = LexicalIndex._ranked
 
     def spy(
@@ -387,34 +387,26 @@ def test_lexical_search_ranks_only_chunks_holding_a_rare_term_when_that_is_exact
         n: int,
         wanted: list[str] | None,
     ) -> list[tuple[str, float]]:
-        ranked.append((len(candidates), len(tokens)))
+        passes.append((len(candidates), len(tokens)))
         return real(db, tokens, candidates, n, wanted)
 
     monkeypatch.setattr(LexicalIndex, "_ranked", staticmethod(spy))
+    return passes
+
+
+def test_lexical_search_ranks_only_chunks_holding_a_rare_term_when_that_is_exact(
+    lexical: LexicalIndex, ranked_passes: list[tuple[int, int]]
+) -> None:
     question = "Which IRL laboratories did the INSIS create abroad?"
     assert lexical.search(question, 3) == _rank_every_match(lexical.path, question, 3)
-    assert ranked and all(candidates < tokens for candidates, tokens in ranked)
+    assert ranked_passes and all(candidates < tokens for candidates, tokens in ranked_passes)
 
 
 def test_lexical_search_ranks_at_most_the_chunks_of_its_rarest_terms_past_the_cap(
-    lexical: LexicalIndex, monkeypatch: pytest.MonkeyPatch
+    lexical: LexicalIndex, ranked_passes: list[tuple[int, int]]
 ) -> None:
     """Past MAX_RANKED chunks the top n is the best of the chunks holding the rarest terms:
     still n hits, each scored as the plain ranking scores it."""
-    tried: list[int] = []
-    real = LexicalIndex._ranked
-
-    def spy(
-        db: sqlite3.Connection,
-        tokens: Sequence[str],
-        candidates: Sequence[str],
-        n: int,
-        wanted: list[str] | None,
-    ) -> list[tuple[str, float]]:
-        tried.append(len(candidates))
-        return real(db, tokens, candidates, n, wanted)
-
-    monkeypatch.setattr(LexicalIndex, "_ranked", staticmethod(spy))
     question = "report international INSIS research"
     plain = dict(_rank_every_match(lexical.path, question, 1000))
     hits = lexical.search(question, 3, max_ranked=1)
@@ -437,7 +429,7 @@ def test_lexical_search_ranks_at_most_the_chunks_of_its_rarest_terms_past_the_ca
         }
     assert len(holding) < len(plain)
     assert {chunk_id for chunk_id, _ in hits} <= holding
-    assert max(tried) == len(ranked) < len(counts)
+    assert max(candidates for candidates, _ in ranked_passes) == len(ranked) < len(counts)
 
 
 def test_term_counts_and_bounds_hold_for_fts5_after_replacements_and_removals(
