@@ -32,6 +32,8 @@ PAIR_JOINER = "_"
 FIRST_SHARE = 0.07
 """A search first ranks the chunks holding its rarest terms, in about this share of the
 chunks together: fewer often calls for a second pass, more ranks many chunks for nothing."""
+MAX_REMEMBERED_TERMS = 100_000
+"""Question terms whose chunk counts a process remembers between searches, at most."""
 MAX_RANKED = 2000
 """A search ranks the chunks holding its rarest terms up to about this many, whatever the
 size of the index (FTS5 scores about a thousand chunks a millisecond here). Up to it the top
@@ -95,6 +97,8 @@ class LexicalIndex:
                 "check the folder is writable; deleting the file rebuilds it on the next search",
             ) from None
         self._lock = threading.Lock()
+        self._frequencies: dict[str, int] = {}
+        self._frequencies_seen: int | None = None
 
     def close(self) -> None:
         with self._lock:
@@ -102,8 +106,12 @@ class LexicalIndex:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, self._db:
-            yield self._db
+        with self._lock:
+            try:
+                with self._db:
+                    yield self._db
+            finally:
+                self._frequencies.clear()
 
     # State -------------------------------------------------------------------------------------
 
@@ -211,8 +219,8 @@ class LexicalIndex:
             # Not less than the number of chunks, and read without counting them.
             rows = db.execute("SELECT max(row) FROM chunks").fetchone()[0] or 0
             counts = self._document_frequencies(db, tokens)
-            rare_first = sorted(tokens, key=lambda t: counts.get(t, 0))
-            dfs = [counts.get(t, 0) for t in rare_first]
+            rare_first = sorted(tokens, key=lambda t: counts[t])
+            dfs = [counts[t] for t in rare_first]
             bounds = [term_bound(df, rows) for df in dfs]
             first = max(n, FIRST_SHARE * rows)
             if max_ranked is None:
@@ -244,15 +252,27 @@ class LexicalIndex:
             finally:
                 self._db.rollback()
 
-    @staticmethod
-    def _document_frequencies(db: sqlite3.Connection, tokens: Sequence[str]) -> dict[str, int]:
-        """token -> number of chunks holding it, for the indexed ones among ``tokens``; each
-        is looked up in the vocabulary (a walk of its own postings), not the whole of it."""
-        rows = db.execute(
-            "SELECT term, doc FROM chunk_vocab WHERE term IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(tokens)),),
-        ).fetchall()
-        return {str(term): int(df) for term, df in rows}
+    def _document_frequencies(
+        self, db: sqlite3.Connection, tokens: Sequence[str]
+    ) -> dict[str, int]:
+        """token -> number of chunks holding it (0 if none). Each is looked up in the
+        vocabulary (a walk of its own postings, milliseconds for a common word on a large
+        index), not the whole of it, and remembered until the index changes: this
+        connection's writes clear the memory, and SQLite's ``data_version`` tells when another
+        connection has written."""
+        seen = int(db.execute("PRAGMA data_version").fetchone()[0])
+        if seen != self._frequencies_seen or len(self._frequencies) > MAX_REMEMBERED_TERMS:
+            self._frequencies.clear()
+            self._frequencies_seen = seen
+        missing = [t for t in tokens if t not in self._frequencies]
+        if missing:
+            rows = db.execute(
+                "SELECT term, doc FROM chunk_vocab WHERE term IN (SELECT value FROM json_each(?))",
+                (json.dumps(missing),),
+            ).fetchall()
+            self._frequencies.update(dict.fromkeys(missing, 0))
+            self._frequencies.update((str(term), int(df)) for term, df in rows)
+        return {t: self._frequencies[t] for t in tokens}
 
     @staticmethod
     def _ranked(

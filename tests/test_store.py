@@ -432,6 +432,31 @@ def test_lexical_search_ranks_at_most_the_chunks_of_its_rarest_terms_past_the_ca
     assert max(candidates for candidates, _ in ranked_passes) == len(ranked) < len(counts)
 
 
+def test_a_search_sees_the_term_counts_of_writes_by_this_and_other_connections(
+    lexical: LexicalIndex,
+) -> None:
+    """Term counts are remembered between searches, and forgotten when the index changes."""
+    question = "ZQ-9184 international"
+    term = question_tokens("ZQ-9184")[0]
+    plain = _rank_every_match(lexical.path, question, 5)
+    assert lexical.search(question, 5) == plain
+
+    def note(number: int) -> tuple[str, str, list[Chunk]]:
+        text = f"Field note {number}: the ZQ-9184 crane was inspected."
+        doc_id = f"note-{number}.txt"
+        return doc_id, "c" * 64, [Chunk(doc_id, 0, text, 0, len(text), "Note", doc_id)]
+
+    other = LexicalIndex(lexical.path)
+    other.apply([note(1), note(2)])
+    other.close()
+    with lexical._snapshot() as db:
+        assert lexical._document_frequencies(db, [term]) == {term: 2}
+    lexical.apply([note(3)])
+    with lexical._snapshot() as db:
+        assert lexical._document_frequencies(db, [term]) == {term: 3}
+    assert lexical.search(question, 5) == _rank_every_match(lexical.path, question, 5) != plain
+
+
 def test_term_counts_and_bounds_hold_for_fts5_after_replacements_and_removals(
     lexical: LexicalIndex,
 ) -> None:
