@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     train_articles, heldout = split(load_articles(), HELDOUT_FRACTION)
     if args.cache.exists():
-        observations = [Observation(**o) for o in json.loads(args.cache.read_text())]
+        observations = _cached(args.cache)
         kind_figures: dict[str, Any] = {}
     else:
         text_kind, kind_figures = fit_text_kind(train_articles, heldout, args.seed)
@@ -104,6 +104,18 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(json.dumps({**baselines, "rerank": asdict(rerank), **figures}, indent=1))
     return 0
+
+
+def _cached(path: Path) -> list[Observation]:
+    """Observations saved by an earlier run; an error naming the file if they are of another
+    version of this script."""
+    try:
+        return [Observation(**o) for o in json.loads(path.read_text(encoding="utf-8"))]
+    except (ValueError, TypeError) as exc:
+        raise SystemExit(
+            f"{path} holds observations this version cannot read ({exc}): delete it, or name "
+            "another file with --cache, to read the held-out questions again"
+        ) from None
 
 
 def _left_out(key: str) -> bool:
