@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -32,8 +34,6 @@ PAIR_JOINER = "_"
 FIRST_SHARE = 0.07
 """A search first ranks the chunks holding its rarest terms, in about this share of the
 chunks together: fewer often calls for a second pass, more ranks many chunks for nothing."""
-MAX_REMEMBERED_TERMS = 100_000
-"""Question terms whose chunk counts a process remembers between searches, at most."""
 MAX_RANKED = 2000
 """A search ranks the chunks holding its rarest terms up to about this many, whatever the
 size of the index (FTS5 scores about a thousand chunks a millisecond here). Up to it the top
@@ -50,7 +50,19 @@ CREATE INDEX IF NOT EXISTS chunks_of_document ON chunks(doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms
     USING fts5(terms, tokenize="ascii tokenchars '-./_'");
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_terms, 'row');
+CREATE TABLE IF NOT EXISTS term_counts(term TEXT PRIMARY KEY, chunks INTEGER NOT NULL)
+    WITHOUT ROWID;
 """
+COUNTED = "term_counts"
+"""The ``meta`` key saying that ``term_counts`` holds every indexed term's chunk count."""
+_FTS5_TOKEN = re.compile(r"[0-9A-Za-z\-./_\u0080-\U0010ffff]+")
+_ASCII_UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fts5_tokens(terms: str) -> set[str]:
+    """The distinct tokens FTS5's ``ascii`` tokenizer (with ``-./_`` as token characters)
+    makes of a stored text: the same split, and ASCII letters folded as it folds them."""
+    return {token.translate(_ASCII_UPPER) for token in _FTS5_TOKEN.findall(terms)}
 
 
 def index_text(chunk: Chunk) -> str:
@@ -85,20 +97,19 @@ class LexicalIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._lock = threading.Lock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, timeout=60, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._count_terms()
         except sqlite3.Error as exc:
             raise StoreError(
                 f"Cannot open the lexical index {path}: {exc}",
                 "check the folder is writable; deleting the file rebuilds it on the next search",
             ) from None
-        self._lock = threading.Lock()
-        self._frequencies: dict[str, int] = {}
-        self._frequencies_seen: int | None = None
 
     def close(self) -> None:
         with self._lock:
@@ -106,12 +117,18 @@ class LexicalIndex:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                with self._db:
-                    yield self._db
-            finally:
-                self._frequencies.clear()
+        with self._lock, self._db:
+            yield self._db
+
+    def _count_terms(self) -> None:
+        """Fills ``term_counts`` from FTS5's vocabulary once, for an index written before the
+        table existed (a walk of the whole index; later writes keep it up to date)."""
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM meta WHERE key = ?", (COUNTED,)).fetchone():
+                return
+            db.execute("DELETE FROM term_counts")
+            db.execute("INSERT INTO term_counts SELECT term, doc FROM chunk_vocab")
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (COUNTED,))
 
     # State -------------------------------------------------------------------------------------
 
@@ -155,9 +172,10 @@ class LexicalIndex:
         writer that was in step stays so, one that was behind stays behind."""
         rows = [(doc_id, doc_hash, [(c.id, chunk_terms(c)) for c in chunks])
                 for doc_id, doc_hash, chunks in replaced]  # fmt: skip
+        counts: Counter[str] = Counter()
         with self._transaction() as db:
             for doc_id in [*removed, *(r[0] for r in rows)]:
-                self._drop(db, doc_id)
+                counts.subtract(self._drop(db, doc_id))
             for doc_id, doc_hash, terms in rows:
                 db.execute("INSERT INTO documents VALUES (?, ?)", (doc_id, doc_hash))
                 for chunk_id, text in terms:
@@ -165,6 +183,8 @@ class LexicalIndex:
                         "INSERT INTO chunks(chunk_id, doc_id) VALUES (?, ?)", (chunk_id, doc_id)
                     ).lastrowid
                     db.execute("INSERT INTO chunk_terms(rowid, terms) VALUES (?, ?)", (row, text))
+                    counts.update(fts5_tokens(text))
+            self._add_counts(db, counts)
             if advance is not None:
                 db.execute(
                     "UPDATE meta SET value = ? WHERE key = 'synced' AND value = ?",
@@ -176,20 +196,39 @@ class LexicalIndex:
             db.execute("INSERT OR REPLACE INTO meta VALUES ('synced', ?)", (revision,))
 
     @staticmethod
-    def _drop(db: sqlite3.Connection, doc_id: str) -> None:
-        db.execute(
-            "DELETE FROM chunk_terms WHERE rowid IN (SELECT row FROM chunks WHERE doc_id = ?)",
-            (doc_id,),
-        )
+    def _drop(db: sqlite3.Connection, doc_id: str) -> Counter[str]:
+        """Removes the document; returns the chunk counts of its terms, to subtract."""
+        chunks = "SELECT row FROM chunks WHERE doc_id = ?"
+        dropped: Counter[str] = Counter()
+        for (text,) in db.execute(f"SELECT terms FROM chunk_terms WHERE rowid IN ({chunks})",
+                                  (doc_id,)):  # fmt: skip
+            dropped.update(fts5_tokens(text))
+        db.execute(f"DELETE FROM chunk_terms WHERE rowid IN ({chunks})", (doc_id,))
         db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
         db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        return dropped
+
+    @staticmethod
+    def _add_counts(db: sqlite3.Connection, counts: Counter[str]) -> None:
+        changed = {term: n for term, n in counts.items() if n}
+        db.executemany(
+            "INSERT INTO term_counts VALUES (?, ?)"
+            " ON CONFLICT(term) DO UPDATE SET chunks = chunks + excluded.chunks",
+            changed.items(),
+        )
+        db.execute(
+            "DELETE FROM term_counts WHERE chunks <= 0"
+            " AND term IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(changed)),),
+        )
 
     def clear(self, synced: str) -> None:
         """Empties the index (the store was rebuilt) and records ``synced``."""
         with self._transaction() as db:
-            for table in ("chunk_terms", "chunks", "documents", "meta"):
+            for table in ("chunk_terms", "chunks", "documents", "term_counts", "meta"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             db.execute("INSERT INTO meta VALUES ('synced', ?)", (synced,))
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (COUNTED,))
 
     # Searching ---------------------------------------------------------------------------------
 
@@ -252,27 +291,15 @@ class LexicalIndex:
             finally:
                 self._db.rollback()
 
-    def _document_frequencies(
-        self, db: sqlite3.Connection, tokens: Sequence[str]
-    ) -> dict[str, int]:
-        """token -> number of chunks holding it (0 if none). Each is looked up in the
-        vocabulary (a walk of its own postings, milliseconds for a common word on a large
-        index), not the whole of it, and remembered until the index changes: this
-        connection's writes clear the memory, and SQLite's ``data_version`` tells when another
-        connection has written."""
-        seen = int(db.execute("PRAGMA data_version").fetchone()[0])
-        if seen != self._frequencies_seen or len(self._frequencies) > MAX_REMEMBERED_TERMS:
-            self._frequencies.clear()
-            self._frequencies_seen = seen
-        missing = [t for t in tokens if t not in self._frequencies]
-        if missing:
-            rows = db.execute(
-                "SELECT term, doc FROM chunk_vocab WHERE term IN (SELECT value FROM json_each(?))",
-                (json.dumps(missing),),
-            ).fetchall()
-            self._frequencies.update(dict.fromkeys(missing, 0))
-            self._frequencies.update((str(term), int(df)) for term, df in rows)
-        return {t: self._frequencies[t] for t in tokens}
+    @staticmethod
+    def _document_frequencies(db: sqlite3.Connection, tokens: Sequence[str]) -> dict[str, int]:
+        """token -> number of chunks holding it (0 if none), from ``term_counts``: one index
+        lookup per token, where FTS5's vocabulary would walk each token's postings."""
+        rows = db.execute(
+            "SELECT term, chunks FROM term_counts WHERE term IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(tokens)),),
+        ).fetchall()
+        return dict.fromkeys(tokens, 0) | {str(term): int(n) for term, n in rows}
 
     @staticmethod
     def _ranked(

@@ -432,29 +432,47 @@ def test_lexical_search_ranks_at_most_the_chunks_of_its_rarest_terms_past_the_ca
     assert max(candidates for candidates, _ in ranked_passes) == len(ranked) < len(counts)
 
 
-def test_a_search_sees_the_term_counts_of_writes_by_this_and_other_connections(
+def _counts(path: Path) -> tuple[dict[str, int], dict[str, int]]:
+    """(the index's own term counts, FTS5's vocabulary) of the index at ``path``."""
+    with sqlite3.connect(path) as db:
+        own = dict(db.execute("SELECT term, chunks FROM term_counts").fetchall())
+        vocabulary = dict(db.execute("SELECT term, doc FROM chunk_vocab").fetchall())
+    return own, vocabulary
+
+
+def _note(number: int, text: str) -> tuple[str, str, list[Chunk]]:
+    doc_id = f"note-{number}.txt"
+    return doc_id, "c" * 64, [Chunk(doc_id, 0, text, 0, len(text), "Note", doc_id)]
+
+
+def test_term_counts_are_fts5s_own_after_every_kind_of_write(lexical: LexicalIndex) -> None:
+    """The search reads how many chunks hold a term from a table every write keeps up to date:
+    it must say what FTS5's vocabulary says, after replacements, removals, other
+    connections' writes, odd characters and a clear."""
+    own, vocabulary = _counts(lexical.path)
+    assert own == vocabulary and len(own) > 100
+    other = LexicalIndex(lexical.path)
+    other.apply([_note(1, "The ZQ-9184 crane, Ærø's café: naïve CAPS x.y_z a+b."),
+                 _note(2, "The ZQ-9184 crane was inspected.")])  # fmt: skip
+    other.close()
+    lexical.apply([_note(2, "Replaced: no crane now.")], removed=["report-01.txt", "note-9.txt"])
+    own, vocabulary = _counts(lexical.path)
+    assert own == vocabulary and own[question_tokens("ZQ-9184")[0]] == 1
+    lexical.clear("rebuilt")
+    assert _counts(lexical.path) == ({}, {})
+
+
+def test_an_index_written_before_term_counts_gets_them_when_opened(
     lexical: LexicalIndex,
 ) -> None:
-    """Term counts are remembered between searches, and forgotten when the index changes."""
-    question = "ZQ-9184 international"
-    term = question_tokens("ZQ-9184")[0]
-    plain = _rank_every_match(lexical.path, question, 5)
-    assert lexical.search(question, 5) == plain
-
-    def note(number: int) -> tuple[str, str, list[Chunk]]:
-        text = f"Field note {number}: the ZQ-9184 crane was inspected."
-        doc_id = f"note-{number}.txt"
-        return doc_id, "c" * 64, [Chunk(doc_id, 0, text, 0, len(text), "Note", doc_id)]
-
-    other = LexicalIndex(lexical.path)
-    other.apply([note(1), note(2)])
-    other.close()
-    with lexical._snapshot() as db:
-        assert lexical._document_frequencies(db, [term]) == {term: 2}
-    lexical.apply([note(3)])
-    with lexical._snapshot() as db:
-        assert lexical._document_frequencies(db, [term]) == {term: 3}
-    assert lexical.search(question, 5) == _rank_every_match(lexical.path, question, 5) != plain
+    with sqlite3.connect(lexical.path) as db:
+        db.execute("DELETE FROM term_counts")
+        db.execute("DELETE FROM meta WHERE key = 'term_counts'")
+    reopened = LexicalIndex(lexical.path)
+    own, vocabulary = _counts(lexical.path)
+    assert own == vocabulary and own
+    question = "Which IRL laboratories did the INSIS create abroad?"
+    assert reopened.search(question, 3) == _rank_every_match(lexical.path, question, 3)
 
 
 def test_term_counts_and_bounds_hold_for_fts5_after_replacements_and_removals(
