@@ -82,11 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=CALIBRATION_FILE)
     parser.add_argument("--text-kind", type=Path, default=TEXT_KIND_FILE)
     args = parser.parse_args(argv)
-    train_articles, heldout = split(load_articles(), HELDOUT_FRACTION)
     if args.cache.exists():
         observations = _cached(args.cache)
         kind_figures: dict[str, Any] = {}
     else:
+        train_articles, heldout = split(load_articles(), HELDOUT_FRACTION)
         text_kind, kind_figures = fit_text_kind(train_articles, heldout, args.seed)
         text_kind.save(args.text_kind)
         observations = observe(train_articles, heldout, text_kind, args.questions, args.seed,
@@ -238,13 +238,14 @@ def observe(
         retriever = open_retriever(settings)
         for i, (question, source, answerable, golds) in enumerate(asked):
             passages = retriever.search(question, k=top_k)
-            readings = read(tokenizer, model, question, [p.text for p in passages])
+            passage_texts = [p.text for p in passages]
+            readings = read(tokenizer, model, question, passage_texts)
             observations.append(
                 Observation(
                     question=question,
                     source=source,
                     answerable=answerable,
-                    informality=text_kind.informality([p.text for p in passages]),
+                    informality=text_kind.informality(passage_texts),
                     passages=[_passage_json(p) for p in passages],
                     readings=[asdict(r) if r else None for r in readings],
                     holds_answer=[bool(golds) and contains_gold(p.text, golds) for p in passages],
