@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -43,3 +45,37 @@ class DocumentRecord:
     chunks: int
     ingested_at: str
     text: str = field(default="", repr=False, compare=False)
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
+    """The chunk's fields other than its text, as flat metadata (Chroma takes no lists)."""
+    meta: dict[str, str | int] = {
+        "doc_id": chunk.doc_id,
+        "doc_hash": chunk.doc_hash,
+        "index": chunk.index,
+        "start": chunk.start,
+        "end": chunk.end,
+        "title": chunk.title,
+        "source": chunk.source,
+        "heading": " > ".join(chunk.heading_path),
+        "heading_path": json.dumps(list(chunk.heading_path), ensure_ascii=False),
+    }
+    if chunk.page is not None:
+        meta["page"] = chunk.page
+    return meta
+
+
+def chunk_from(text: str, meta: dict[str, Any]) -> Chunk:
+    """The chunk that :func:`chunk_metadata` and its text describe."""
+    return Chunk(
+        doc_id=meta["doc_id"],
+        index=int(meta["index"]),
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        title=meta.get("title", ""),
+        source=meta.get("source", ""),
+        heading_path=tuple(json.loads(meta.get("heading_path", "[]"))),
+        page=meta.get("page"),
+        doc_hash=meta.get("doc_hash", ""),
+    )

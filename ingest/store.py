@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import json
 import os
 import signal
 import socket
@@ -48,7 +47,7 @@ from ingest.errors import IndexSettingsMismatch, StoreError
 from ingest.lexical_index import FILE_NAME as LEXICAL_FILE_NAME
 from ingest.lexical_index import LexicalIndex
 from ingest.lock import Waiting, WriteLock
-from ingest.records import Chunk, DocumentRecord
+from ingest.records import Chunk, DocumentRecord, chunk_from, chunk_metadata
 
 if TYPE_CHECKING:
     from ingest.settings import Settings
@@ -104,38 +103,6 @@ class StoredChunk:
     id: str
     doc_id: str
     doc_hash: str
-
-
-def _chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
-    meta: dict[str, str | int] = {
-        "doc_id": chunk.doc_id,
-        "doc_hash": chunk.doc_hash,
-        "index": chunk.index,
-        "start": chunk.start,
-        "end": chunk.end,
-        "title": chunk.title,
-        "source": chunk.source,
-        "heading": " > ".join(chunk.heading_path),
-        "heading_path": json.dumps(list(chunk.heading_path), ensure_ascii=False),
-    }
-    if chunk.page is not None:
-        meta["page"] = chunk.page
-    return meta
-
-
-def _chunk_from(text: str, meta: dict[str, Any]) -> Chunk:
-    return Chunk(
-        doc_id=meta["doc_id"],
-        index=int(meta["index"]),
-        text=text,
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        title=meta.get("title", ""),
-        source=meta.get("source", ""),
-        heading_path=tuple(json.loads(meta.get("heading_path", "[]"))),
-        page=meta.get("page"),
-        doc_hash=meta.get("doc_hash", ""),
-    )
 
 
 def _record_from(doc_id: str, meta: dict[str, Any], text: str | None) -> DocumentRecord:
@@ -293,6 +260,18 @@ class ChunkStore:
         self._open_collections()
         if self.lexical.synced() is None and not self.has_documents():
             self.lexical.mark_synced(self.revision())
+        self._store_chunk_texts()
+
+    def _store_chunk_texts(self) -> None:
+        """Copies each indexed chunk's text and metadata into a lexical index written before
+        it kept them (once: a read of every chunk, by id)."""
+        after = 0
+        while not self.lexical.texts_stored():
+            missing = self.lexical.without_text(after, READ_PAGE)
+            found = self.chunks_by_id([i for _, i in missing]).values()
+            self.lexical.store_texts(found, complete=len(missing) < READ_PAGE)
+            if missing:
+                after = missing[-1][0]
 
     @classmethod
     def open(cls, settings: Settings) -> ChunkStore:
@@ -440,7 +419,7 @@ class ChunkStore:
         for page in pages:
             committed = self._hashes(m["doc_id"] for m in page["metadatas"])
             chunks += [
-                _chunk_from(t, m)
+                chunk_from(t, m)
                 for t, m in zip(page["documents"], page["metadatas"], strict=True)
                 if committed.get(m["doc_id"]) == m["doc_hash"]
             ]
@@ -464,7 +443,7 @@ class ChunkStore:
                 ids=list(ids[begin : begin + READ_PAGE]), include=["metadatas", "documents"]
             )
             found.update(
-                (i, _chunk_from(t, m))
+                (i, chunk_from(t, m))
                 for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
             )
         return found
@@ -493,7 +472,10 @@ class ChunkStore:
     def query(
         self, embedding: Sequence[float], n: int, doc_ids: Iterable[str] | None = None
     ) -> list[tuple[Chunk, float]]:
-        """The ``n`` chunks nearest to ``embedding``, with cosine similarity (higher = better)."""
+        """The ``n`` committed chunks nearest to ``embedding``, with cosine similarity (higher
+        = better), as the lexical index shows them: Chroma gives ids and distances, the
+        lexical index the chunks of each document's indexed version (a vector of any other
+        version is passed over), so a dense hit never shows a version a lexical one does not."""
         self.check_settings()
         where: dict[str, Any] | None = None
         if doc_ids is not None:
@@ -511,17 +493,11 @@ class ChunkStore:
                 query_embeddings=[list(embedding)],
                 n_results=fetch,
                 where=where,
-                include=["metadatas", "documents", "distances"],
+                include=["distances"],
             )
-            found = list(
-                zip(got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True)
-            )
-            committed = self._hashes(meta["doc_id"] for _, meta, _ in found)
-            hits = [
-                (_chunk_from(text, meta), 1.0 - float(distance))
-                for text, meta, distance in found
-                if committed.get(meta["doc_id"]) == meta["doc_hash"]
-            ]
+            found = list(zip(got["ids"][0], got["distances"][0], strict=True))
+            chunks = self.lexical.chunks(i for i, _ in found)
+            hits = [(chunks[i], 1.0 - float(distance)) for i, distance in found if i in chunks]
             if len(hits) >= n or len(found) < fetch:
                 return hits[:n]
             fetch += n + len(found) - len(hits)
@@ -558,7 +534,7 @@ class ChunkStore:
                 ids=[c.id for c in part],
                 embeddings=[list(e) for e in embeddings[begin : begin + self._batch]],
                 documents=[c.text for c in part],
-                metadatas=[_chunk_metadata(c) for c in part],
+                metadatas=[chunk_metadata(c) for c in part],
             )
 
     def _commit(self, records: Sequence[DocumentRecord]) -> None:

@@ -88,7 +88,6 @@ class HybridRetriever:
         lexical_hits = _lexical_worker.submit(self.lexical.search, text, n, wanted)
         dense = dense_search(self.store, self.embedder, text, n, wanted)
         lexical = lexical_hits.result()
-        dense = self.lexical.live(dense)
         candidates = fuse(
             dense,
             lexical,

@@ -5,13 +5,13 @@ The index itself (SQLite FTS5, updated by every write) lives with the store; see
 with the store's revision and otherwise lets the store catch up (unless a writer is busy doing
 so), so an incremental ingest, a removal, a rebuild or another process writing to a Chroma
 server is never missed and nothing is re-read at process start. The index holds one version
-per document; dense hits are held to that same version through :meth:`LexicalSearch.live`, so
-a reader never sees two versions of a document.
+per document, and the hits' texts come from it; the store's dense search reads its hits from
+it too, so a reader never sees two versions of a document.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Protocol
 
 from ingest.lexical_index import LexicalIndex
@@ -24,8 +24,6 @@ class LexicalSource(Protocol):
     def revision(self) -> str: ...
 
     def catch_up(self, *, wait: bool = True) -> bool: ...
-
-    def chunks_by_id(self, ids: Sequence[str]) -> dict[str, Chunk]: ...
 
 
 class LexicalSearch:
@@ -51,10 +49,6 @@ class LexicalSearch:
         """Up to ``n`` chunks sharing terms with ``question``, best BM25 score first."""
         self.catch_up()
         hits = self._store.lexical.search(question, n, doc_ids)
-        chunks = self._store.chunks_by_id([chunk_id for chunk_id, _ in hits])
+        # A writer may drop a hit's document between the two reads.
+        chunks = self._store.lexical.chunks(chunk_id for chunk_id, _ in hits)
         return [(chunks[chunk_id], score) for chunk_id, score in hits if chunk_id in chunks]
-
-    def live(self, hits: list[tuple[Chunk, float]]) -> list[tuple[Chunk, float]]:
-        """The hits that belong to the document versions the lexical index shows."""
-        indexed = self._store.lexical.live_hashes(c.doc_id for c, _ in hits)
-        return [(c, s) for c, s in hits if indexed.get(c.doc_id) == c.doc_hash]

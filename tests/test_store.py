@@ -144,6 +144,38 @@ def test_the_lexical_index_persists_and_follows_writes(
     assert reopened.lexical.search("rockets", 5, doc_ids=["gone.txt"]) == []
 
 
+def test_searches_read_chunks_from_the_lexical_index_exactly_as_stored(
+    store: ChunkStore, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dense and lexical hits come from the lexical index's copy of each chunk, field for
+    field what Chroma holds, without a read of Chroma's records."""
+    chunks = _write(store, embedder, "doc.txt", "a" * 64)
+    monkeypatch.setattr(store, "chunks_by_id", None)
+    assert store.lexical.chunks(c.id for c in chunks) == {c.id: c for c in chunks}
+    hits = store.query(embedder.embed_query("Rockets burn liquid hydrogen."), 3)
+    assert sorted((c for c, _ in hits), key=lambda c: c.index) == chunks
+
+
+def test_an_index_written_before_chunk_texts_gets_them_when_opened(
+    settings: Settings, store: ChunkStore, embedder: Embedder
+) -> None:
+    chunks = _write(store, embedder, "one.txt", "a" * 64) + _write(
+        store, embedder, "two.txt", "b" * 64
+    )
+    store.lexical.close()
+    with sqlite3.connect(store.lexical.path) as db:
+        db.execute("ALTER TABLE chunks DROP COLUMN text")
+        db.execute("ALTER TABLE chunks DROP COLUMN meta")
+        db.execute("DELETE FROM meta WHERE key = 'texts'")
+    assert LexicalIndex(store.lexical.path).chunks(c.id for c in chunks) == {}
+
+    reopened = ChunkStore.open(settings)
+    assert reopened.lexical.texts_stored()
+    assert reopened.lexical.chunks(c.id for c in chunks) == {c.id: c for c in chunks}
+    [(best, _)] = reopened.query(embedder.embed_query("Bread rises with yeast."), 1)
+    assert best.text == "Bread rises with yeast."
+
+
 def test_a_lexical_index_behind_the_store_catches_up_by_changed_documents(
     settings: Settings, store: ChunkStore, embedder: Embedder
 ) -> None:
