@@ -85,6 +85,8 @@ class HybridRetriever:
 
     def _search(self, text: str, k: int, wanted: list[str] | None) -> list[Passage]:
         n = max(self.settings.candidates, k)
+        # Both searches read their hits from the lexical index, so it catches up first.
+        self.lexical.catch_up()
         lexical_hits = _lexical_worker.submit(self.lexical.search, text, n, wanted)
         dense = dense_search(self.store, self.embedder, text, n, wanted)
         lexical = lexical_hits.result()

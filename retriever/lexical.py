@@ -46,8 +46,8 @@ class LexicalSearch:
     def search(
         self, question: str, n: int, doc_ids: Iterable[str] | None = None
     ) -> list[tuple[Chunk, float]]:
-        """Up to ``n`` chunks sharing terms with ``question``, best BM25 score first."""
-        self.catch_up()
+        """Up to ``n`` chunks sharing terms with ``question``, best BM25 score first, in the
+        index as it is (call :meth:`catch_up` first to see the store's latest commits)."""
         hits = self._store.lexical.search(question, n, doc_ids)
         # A writer may drop a hit's document between the two reads.
         chunks = self._store.lexical.chunks(chunk_id for chunk_id, _ in hits)

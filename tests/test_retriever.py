@@ -141,6 +141,22 @@ def test_the_lexical_index_follows_add_change_remove_and_a_rebuild_elsewhere(
     assert retriever.lexical.chunk_ids == store_ids(retriever)
 
 
+def test_the_first_search_after_the_lexical_index_is_lost_finds_dense_hits_too(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Dense hits are read from the lexical index, so it must be back before they are."""
+    folder = write(
+        tmp_path / "docs", {"a.txt": "Ostriches cannot fly.", "b.txt": "Kiwis lay eggs."}
+    )
+    sync_paths([folder], settings)
+    lexical = ChunkStore.open(settings).lexical
+    lexical.close()
+    for suffix in ("", "-wal", "-shm"):
+        lexical.path.with_name(lexical.path.name + suffix).unlink(missing_ok=True)
+    retriever = retriever_for(settings, lexical_weight=0.0)
+    assert doc_ids_of(retriever.search("Which bird is unable to take off?", k=1)) == ["a.txt"]
+
+
 @pytest.mark.slow
 def test_the_lexical_index_follows_a_chroma_server(chroma_server: str, tmp_path: Path) -> None:
     settings = load_settings(chroma_url=chroma_server, store_dir=tmp_path / "unused")
