@@ -11,15 +11,7 @@ import pytest
 
 from app.reader.model import tokenizer
 from evals.training import train
-from evals.training.data import (
-    Article,
-    Example,
-    Paragraph,
-    is_heldout,
-    paired_negative,
-    sample_examples,
-    split,
-)
+from evals.training.data import Article, Example, Paragraph, is_heldout, paired_negative, split
 from evals.training.features import EXTRA_WINDOWS, encode
 
 
@@ -52,18 +44,6 @@ def test_a_paired_negative_is_the_closest_paragraph_without_the_answer() -> None
     )
     assert negative is not None and negative.paired
     assert negative.context == near and negative.answer_start is None
-
-
-def test_sampling_draws_answerable_questions_and_keeps_every_unanswerable_one() -> None:
-    context = "The Auk lighthouse was built in 1874 by Ann Reid."
-    qas = [{"id": f"a{i}", "question": f"Q{i}?", "answers": [{"text": "1874", "answer_start": 32}]}
-           for i in range(30)]  # fmt: skip
-    qas += [{"id": f"u{i}", "question": f"U{i}?", "is_impossible": True, "answers": []}
-            for i in range(5)]  # fmt: skip
-    source = Article("test", "Auk", [Paragraph(context, qas)])
-    chosen = sample_examples([source], {"test": 4}, 0.0, seed=1)
-    assert sum(e.answer_text is not None for e in chosen) == 4
-    assert sorted(e.id for e in chosen if e.answer_text is None) == [f"u{i}" for i in range(5)]
 
 
 def test_window_labels_point_at_the_answer_and_long_contexts_keep_few_empty_windows() -> None:

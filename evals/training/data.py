@@ -136,13 +136,8 @@ def sample_examples(
     paired_share: float,
     seed: int,
 ) -> list[Example]:
-    """Up to ``per_source[source]`` of each source's own answerable examples (all if the
-    source is not named) and every one of its own unanswerable ones, plus a paired negative
-    for a ``paired_share`` of the answerable ones.
-
-    The data's own unanswerable questions are few (2.6%) and the only ones written to look
-    answerable, so none is left out: sampled with the rest, a run drawing a sixth of SQuAD
-    saw a sixth of its 348 adversarial questions."""
+    """Up to ``per_source[source]`` of each source's own examples (all if the source is not
+    named), plus a paired negative for a ``paired_share`` of the answerable ones."""
     rng = random.Random(seed)
     by_source: dict[str, list[tuple[Article, Example]]] = {}
     for article in articles:
@@ -152,10 +147,8 @@ def sample_examples(
     for source in sorted(by_source):
         pool = by_source[source]
         rng.shuffle(pool)
-        answerable = [(a, e) for a, e in pool if e.answer_text is not None]
-        unanswerable = [(a, e) for a, e in pool if e.answer_text is None]
-        limit = per_source.get(source, len(answerable))
-        for article, example in [*answerable[:limit], *unanswerable]:
+        limit = per_source.get(source, len(pool))
+        for article, example in pool[:limit]:
             chosen.append(example)
             if example.answer_text is not None and rng.random() < paired_share:
                 negative = paired_negative(article, example, rng)
