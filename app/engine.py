@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from app.answer import Answer, Answerer, AnswerRequest, Backend
@@ -56,11 +56,13 @@ class AnswerEngine:
             return [Backend.EXTRACTIVE, Backend.LLM]
         return [Backend.EXTRACTIVE]
 
-    def threshold(self, informality: float) -> float:
+    def threshold(self, informality: float | Callable[[], float]) -> float:
         """The answerability below which answers refuse: the setting if given, else the
-        calibrated one for passages this informal."""
+        calibrated one for passages this informal (a callable is asked only then)."""
         if self.settings.abstain_threshold is not None:
             return self.settings.abstain_threshold
+        if callable(informality):
+            informality = informality()
         return self.calibration.refusal.threshold(informality)
 
     def answer(
@@ -94,7 +96,9 @@ class AnswerEngine:
         evidence = read_evidence(question, query, passages, self.calibration.rerank)
         read_at = time.perf_counter()
         score = self.calibration.refusal.probability(features(evidence))
-        threshold = self.threshold(default_text_kind().informality([p.text for p in passages]))
+        threshold = self.threshold(
+            lambda: default_text_kind().informality([p.text for p in passages])
+        )
         timings = {"retrieve": _ms(started, retrieved), "read": _ms(retrieved, read_at)}
         if score < threshold or evidence.best is None:
             final = refusal(question, evidence, answerer.backend)

@@ -89,6 +89,17 @@ def test_answer_reports_stage_timings_score_and_query(engine: AnswerEngine) -> N
     assert answer.search_query == "When was ElyT-MaX created?"
 
 
+def test_a_set_abstain_threshold_replaces_the_calibrated_ones_without_reading_the_text_kind(
+    insis_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = AnswerEngine.from_settings(
+        insis_settings.model_copy(update={"abstain_threshold": 1.0})
+    )
+    monkeypatch.setattr("app.engine.default_text_kind", None)
+    answer = engine.answer("When was ElyT-MaX created?")
+    assert answer.abstained and engine.threshold(0.0) == engine.threshold(1.0) == 1.0
+
+
 def test_stream_ends_with_the_final_answer(engine: AnswerEngine) -> None:
     answers = list(engine.stream("When was ElyT-MaX created?"))
     assert answers[-1].text == engine.answer("When was ElyT-MaX created?").text
