@@ -80,6 +80,7 @@ def _assert_exact(store: ChunkStore, folder: Path, settings: Settings) -> None:
     assert {r.doc_id: r.content_hash for r in store.documents()} == hashes
     assert store.lexical.documents() == hashes
     assert store.lexical.chunk_ids() == expected
+    assert store.lexical.chunks(expected) == {c.id: c for c in store.all_chunks()}
     assert store.lexical.synced() == store.revision()
 
 
