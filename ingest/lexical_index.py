@@ -94,6 +94,15 @@ def _meta_json(chunk: Chunk) -> str:
     return json.dumps(chunk_metadata(chunk), ensure_ascii=False)
 
 
+def _flagged(db: sqlite3.Connection, key: str) -> bool:
+    return db.execute("SELECT 1 FROM meta WHERE key = ?", (key,)).fetchone() is not None
+
+
+def _flag(db: sqlite3.Connection, key: str) -> None:
+    """Records in ``meta`` that what ``key`` names (``COUNTED``, ``TEXTS``) holds."""
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (key,))
+
+
 def question_tokens(question: str) -> list[str]:
     """The question's terms as FTS5 stores them, each once, in the question's order."""
     return list(dict.fromkeys(_tokens(index_terms(question))))
@@ -145,17 +154,17 @@ class LexicalIndex:
                 if column not in present:
                     db.execute(f"ALTER TABLE chunks ADD COLUMN {column} TEXT")
             if not db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone():
-                db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (TEXTS,))
+                _flag(db, TEXTS)
 
     def _count_terms(self) -> None:
         """Fills ``term_counts`` from FTS5's vocabulary once, for an index written before the
         table existed (a walk of the whole index; later writes keep it up to date)."""
         with self._transaction() as db:
-            if db.execute("SELECT 1 FROM meta WHERE key = ?", (COUNTED,)).fetchone():
+            if _flagged(db, COUNTED):
                 return
             db.execute("DELETE FROM term_counts")
             db.execute("INSERT INTO term_counts SELECT term, doc FROM chunk_vocab")
-            db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (COUNTED,))
+            _flag(db, COUNTED)
 
     # State -------------------------------------------------------------------------------------
 
@@ -187,7 +196,7 @@ class LexicalIndex:
     def texts_stored(self) -> bool:
         """Whether every chunk's text and metadata are stored (see :meth:`store_texts`)."""
         with self._lock:
-            return bool(self._db.execute("SELECT 1 FROM meta WHERE key = ?", (TEXTS,)).fetchone())
+            return _flagged(self._db, TEXTS)
 
     def without_text(self, after: int, limit: int) -> list[tuple[int, str]]:
         """``(row, chunk id)`` of up to ``limit`` chunks past row ``after`` whose text is not
@@ -209,7 +218,7 @@ class LexicalIndex:
                 [(c.text, _meta_json(c), c.id) for c in chunks],
             )
             if complete:
-                db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (TEXTS,))
+                _flag(db, TEXTS)
 
     # Writing -----------------------------------------------------------------------------------
 
@@ -282,7 +291,8 @@ class LexicalIndex:
             for table in ("chunk_terms", "chunks", "documents", "term_counts", "meta"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             db.execute("INSERT INTO meta VALUES ('synced', ?)", (synced,))
-            db.executemany("INSERT INTO meta VALUES (?, '1')", [(COUNTED,), (TEXTS,)])
+            _flag(db, COUNTED)
+            _flag(db, TEXTS)
 
     # Searching ---------------------------------------------------------------------------------
 

@@ -33,7 +33,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from app.reader.calibration import CALIBRATION_FILE, FEATURES, RerankWeights, features
+from app.reader.calibration import (
+    CALIBRATION_FILE,
+    FEATURES,
+    RefusalModel,
+    RerankWeights,
+    features,
+)
 from app.reader.evidence import Evidence
 from app.reader.reading import Reading
 from app.reader.text_kind import TEXT_KIND_FILE, TextKindModel
@@ -312,15 +318,13 @@ def fit_refusal(
         kind: float(np.quantile(probability[y & (informal == is_informal)], FALSE_REFUSAL_TARGET))
         for kind, is_informal in (("edited", False), ("informal", True))
     }
-    refusal = {
-        "weights": dict(zip(FEATURES, (float(w) for w in model.coef_[0]), strict=True)),
-        "bias": float(model.intercept_[0]),
-        "threshold_edited": thresholds["edited"],
-        "threshold_informal": thresholds["informal"],
-    }
-    share = np.array([o.informality for o in observations])
-    applied = thresholds["edited"] + share * (thresholds["informal"] - thresholds["edited"])
-    refused = probability < applied
+    fitted = RefusalModel(
+        weights=dict(zip(FEATURES, (float(w) for w in model.coef_[0]), strict=True)),
+        bias=float(model.intercept_[0]),
+        threshold_edited=thresholds["edited"],
+        threshold_informal=thresholds["informal"],
+    )
+    refused = probability < np.array([fitted.threshold(o.informality) for o in observations])
     figures: dict[str, Any] = {"questions": len(observations), "answerable": int(y.sum())}
     for kind, rows in (
         ("all", informal | ~informal),
@@ -332,7 +336,7 @@ def fit_refusal(
             "refusal_rate_unanswerable": round(float(refused[~y & rows].mean()), 4),
         }
     figures["thresholds"] = {kind: round(t, 4) for kind, t in thresholds.items()}
-    return refusal, figures
+    return asdict(fitted), figures
 
 
 def write_calibration(path: Path, rerank: RerankWeights, refusal: dict[str, Any]) -> None:
