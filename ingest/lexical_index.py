@@ -1,50 +1,46 @@
-"""The persisted lexical index: BM25 over the committed chunks, in SQLite FTS5.
+"""The persisted lexical index: BM25 over the committed chunks.
 
-FTS5 ships with Python's sqlite3, ranks with a real BM25 (``bm25()``), updates one document
-at a time in a transaction and is opened without reading any chunk, so neither a new process
-nor a one-file ingest pays for the size of the library. Chunks are analysed by
-``ingest.tokens`` (folding, stemming, compounds, neighbouring pairs) and stored as ready terms;
-FTS5's ``ascii`` tokenizer then only splits them on spaces.
+Two files beside the Chroma data. A SQLite file is the record: the indexed version of each
+document, its chunks (text and metadata, so a search, lexical or dense, reads its hits from this
+one local file: Chroma's reads of records by id slow down as a collection grows, about 4 ms for
+30 chunks at 100k chunks against 1.4 ms at 1k), the store revision the index is in step with,
+and a log of the documents changed since the postings last caught up. The postings
+(``ingest.postings``, tantivy) rank chunks by BM25. Chunks are analysed by ``ingest.tokens``
+(folding, stemming, compounds, neighbouring pairs) into ready terms.
 
 The index holds exactly one version per document, the one recorded in ``documents``; readers
 take that table as the committed state, so they never see two versions of a document. It
-also records the store revision it is in step with (``synced``): when the store's revision
+records the store revision it is in step with (``synced``): when the store's revision
 differs, the store brings the index up to date (see ``ChunkStore.catch_up``).
 
-Each indexed chunk's text and metadata are kept here too, so a search, lexical or dense,
-reads its hits from this one local file: Chroma's reads of records by id slow down as a
-collection grows (about 4 ms for 30 chunks at 100k chunks, 1.4 ms at 1k), a local lookup
-does not.
+A write commits to SQLite first, logging the documents it changed, then replays the log into
+the postings, whose commit stores the last change it holds. A crash between the two leaves the
+log: the next writer (or a reader that finds the postings behind, taking the store's write
+lock) replays it, reading those documents' chunks from SQLite. Postings lost or never built
+(an index written before they existed) are rebuilt from SQLite's chunks, without Chroma.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import re
 import sqlite3
 import threading
-from collections import Counter
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from ingest.bm25_bounds import essential, first_guess, term_bound
+from ingest.crash import crash_point
 from ingest.errors import StoreError
+from ingest.postings import Postings
 from ingest.records import Chunk, chunk_from, chunk_metadata
 from ingest.tokens import index_terms
 
 FILE_NAME = "lexical.sqlite3"
+POSTINGS_SUFFIX = ".postings"
+"""The postings folder is the SQLite file's path with this suffix added."""
 PAIR_JOINER = "_"
-"""Neighbouring-term pairs become one FTS5 token: "steam engine" -> "steam_engine"."""
-FIRST_SHARE = 0.07
-"""A search first ranks the chunks holding its rarest terms, in about this share of the
-chunks together: fewer often calls for a second pass, more ranks many chunks for nothing."""
-MAX_RANKED = 2000
-"""A search ranks the chunks holding its rarest terms up to about this many, whatever the
-size of the index (FTS5 scores about a thousand chunks a millisecond here). Up to it the top
-n is exact; past it, the top n is the best of those chunks, and a chunk holding only the
-question's common words could have beaten the n-th (the bounds are loose, so that is rare:
-the README gives the share of the exact top 30 found on the scale benchmark's indexes)."""
+"""Neighbouring-term pairs become one token: "steam engine" -> "steam_engine"."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -53,27 +49,24 @@ CREATE TABLE IF NOT EXISTS chunks(
     row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL,
     text TEXT, meta TEXT);
 CREATE INDEX IF NOT EXISTS chunks_of_document ON chunks(doc_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms
-    USING fts5(terms, tokenize="ascii tokenchars '-./_'");
-CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_terms, 'row');
-CREATE TABLE IF NOT EXISTS term_counts(term TEXT PRIMARY KEY, chunks INTEGER NOT NULL)
-    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS changes(seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL);
 """
+_FTS5_LEFTOVERS = (
+    "DROP TABLE IF EXISTS chunk_vocab",
+    "DROP TABLE IF EXISTS chunk_terms",
+    "DROP TABLE IF EXISTS term_counts",
+    "DELETE FROM meta WHERE key = 'term_counts'",
+)
+"""What an index written with SQLite FTS5 held besides (its postings and term counts): dropped
+when such an index is opened; the postings are then rebuilt from ``chunks``."""
 CHUNK_COLUMNS = ("text", "meta")
 """The chunk's text and its metadata (JSON), so a search reads its hits from this file: an
 index written before they existed has them added and filled once (``ChunkStore``)."""
-COUNTED = "term_counts"
-"""The ``meta`` key saying that ``term_counts`` holds every indexed term's chunk count."""
 TEXTS = "texts"
 """The ``meta`` key saying that every chunk's text and metadata are stored."""
-_FTS5_TOKEN = re.compile(r"[0-9A-Za-z\-./_\u0080-\U0010ffff]+")
-_ASCII_UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def fts5_tokens(terms: str) -> set[str]:
-    """The distinct tokens FTS5's ``ascii`` tokenizer (with ``-./_`` as token characters)
-    makes of a stored text: the same split, and ASCII letters folded as it folds them."""
-    return {token.translate(_ASCII_UPPER) for token in _FTS5_TOKEN.findall(terms)}
+GENERATION = "generation"
+"""The ``meta`` key of a random id that the postings' marker repeats: postings of another
+SQLite file (one deleted and made again, or cleared) are rebuilt, not trusted."""
 
 
 def index_text(chunk: Chunk) -> str:
@@ -86,8 +79,13 @@ def _tokens(terms: Iterable[str]) -> list[str]:
 
 
 def chunk_terms(chunk: Chunk) -> str:
-    """The chunk's index terms as FTS5 stores them, one token each."""
+    """The chunk's index terms, space-separated, as the postings store them."""
     return " ".join(_tokens(index_terms(index_text(chunk))))
+
+
+def _terms(text: str, meta: str) -> str:
+    """The index terms of a chunk stored as ``text`` and ``meta``."""
+    return chunk_terms(chunk_from(text, json.loads(meta)))
 
 
 def _meta_json(chunk: Chunk) -> str:
@@ -99,24 +97,20 @@ def _flagged(db: sqlite3.Connection, key: str) -> bool:
 
 
 def _flag(db: sqlite3.Connection, key: str) -> None:
-    """Records in ``meta`` that what ``key`` names (``COUNTED``, ``TEXTS``) holds."""
+    """Records in ``meta`` that what ``key`` names (``TEXTS``) holds."""
     db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (key,))
 
 
 def question_tokens(question: str) -> list[str]:
-    """The question's terms as FTS5 stores them, each once, in the question's order."""
+    """The question's terms as the postings store them, each once, in the question's order."""
     return list(dict.fromkeys(_tokens(index_terms(question))))
-
-
-def match_expression(tokens: Iterable[str]) -> str:
-    """An FTS5 query matching any of ``tokens``."""
-    return " OR ".join(f'"{t}"' for t in tokens)
 
 
 class LexicalIndex:
     """BM25 over the chunks of one committed version per document, persisted in ``path``.
 
-    Safe to share between threads; several processes may read while one writes (WAL).
+    Safe to share between threads; several processes may read while one writes (WAL). Only
+    the holder of the store's write lock writes.
     """
 
     def __init__(self, path: Path) -> None:
@@ -129,12 +123,13 @@ class LexicalIndex:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
             self._add_chunk_columns()
-            self._count_terms()
+            self._upgrade_from_fts5()
         except sqlite3.Error as exc:
             raise StoreError(
                 f"Cannot open the lexical index {path}: {exc}",
                 "check the folder is writable; deleting the file rebuilds it on the next search",
             ) from None
+        self.postings = Postings(path.with_name(path.name + POSTINGS_SUFFIX))
 
     def close(self) -> None:
         with self._lock:
@@ -144,6 +139,15 @@ class LexicalIndex:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock, self._db:
             yield self._db
+
+    def _upgrade_from_fts5(self) -> None:
+        """Drops an FTS5 index's tables and gives the file its generation, once."""
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM meta WHERE key = ?", (GENERATION,)).fetchone():
+                return
+            db.execute("INSERT INTO meta VALUES (?, ?)", (GENERATION, uuid.uuid4().hex))
+            for statement in _FTS5_LEFTOVERS:
+                db.execute(statement)
 
     def _add_chunk_columns(self) -> None:
         """Adds the chunk text columns to an index written before them (the store fills them);
@@ -156,16 +160,6 @@ class LexicalIndex:
             if not db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone():
                 _flag(db, TEXTS)
 
-    def _count_terms(self) -> None:
-        """Fills ``term_counts`` from FTS5's vocabulary once, for an index written before the
-        table existed (a walk of the whole index; later writes keep it up to date)."""
-        with self._transaction() as db:
-            if _flagged(db, COUNTED):
-                return
-            db.execute("DELETE FROM term_counts")
-            db.execute("INSERT INTO term_counts SELECT term, doc FROM chunk_vocab")
-            _flag(db, COUNTED)
-
     # State -------------------------------------------------------------------------------------
 
     def synced(self) -> str | None:
@@ -173,6 +167,27 @@ class LexicalIndex:
         with self._lock:
             row = self._db.execute("SELECT value FROM meta WHERE key = 'synced'").fetchone()
         return None if row is None else str(row[0])
+
+    def in_step(self, revision: str) -> bool:
+        """Whether the index is in step with store ``revision``, postings included."""
+        return self.synced() == revision and self.postings_current()
+
+    def postings_current(self) -> bool:
+        """Whether the postings hold every logged change (False if they were never built)."""
+        applied = self.postings.applied(self._generation())
+        return applied is not None and self._last_change() <= applied
+
+    def _generation(self) -> str:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (GENERATION,))
+            return str(row.fetchone()[0])
+
+    def _last_change(self) -> int:
+        with self._lock:
+            return self._last_change_locked()
+
+    def _last_change_locked(self) -> int:
+        return int(self._db.execute("SELECT max(seq) FROM changes").fetchone()[0] or 0)
 
     def documents(self) -> dict[str, str]:
         """doc_id -> content hash of every indexed document."""
@@ -229,175 +244,86 @@ class LexicalIndex:
         advance: tuple[str, str] | None = None,
     ) -> None:
         """In one transaction: sets each ``(doc_id, doc_hash, chunks)`` as that document's
-        indexed version and drops the ``removed`` documents. ``advance=(before, after)``
-        records the index as in step with revision ``after`` if it was with ``before``: a
-        writer that was in step stays so, one that was behind stays behind."""
-        rows = [(doc_id, doc_hash, [(c, chunk_terms(c)) for c in chunks])
-                for doc_id, doc_hash, chunks in replaced]  # fmt: skip
-        counts: Counter[str] = Counter()
+        indexed version and drops the ``removed`` documents; then the postings follow.
+        ``advance=(before, after)`` records the index as in step with revision ``after`` if it
+        was with ``before``: a writer that was in step stays so, one that was behind stays
+        behind."""
         with self._transaction() as db:
-            for doc_id in [*removed, *(r[0] for r in rows)]:
-                counts.subtract(self._drop(db, doc_id))
-            for doc_id, doc_hash, terms in rows:
+            for doc_id in [*removed, *(r[0] for r in replaced)]:
+                self._drop(db, doc_id)
+                db.execute("INSERT INTO changes(doc_id) VALUES (?)", (doc_id,))
+            for doc_id, doc_hash, chunks in replaced:
                 db.execute("INSERT INTO documents VALUES (?, ?)", (doc_id, doc_hash))
-                for chunk, text in terms:
-                    row = db.execute(
-                        "INSERT INTO chunks(chunk_id, doc_id, text, meta) VALUES (?, ?, ?, ?)",
-                        (chunk.id, doc_id, chunk.text, _meta_json(chunk)),
-                    ).lastrowid
-                    db.execute("INSERT INTO chunk_terms(rowid, terms) VALUES (?, ?)", (row, text))
-                    counts.update(fts5_tokens(text))
-            self._add_counts(db, counts)
+                db.executemany(
+                    "INSERT INTO chunks(chunk_id, doc_id, text, meta) VALUES (?, ?, ?, ?)",
+                    [(c.id, doc_id, c.text, _meta_json(c)) for c in chunks],
+                )
             if advance is not None:
                 db.execute(
                     "UPDATE meta SET value = ? WHERE key = 'synced' AND value = ?",
                     (advance[1], advance[0]),
                 )
+        self.update_postings()
 
     def mark_synced(self, revision: str) -> None:
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES ('synced', ?)", (revision,))
 
     @staticmethod
-    def _drop(db: sqlite3.Connection, doc_id: str) -> Counter[str]:
-        """Removes the document; returns the chunk counts of its terms, to subtract."""
-        chunks = "SELECT row FROM chunks WHERE doc_id = ?"
-        dropped: Counter[str] = Counter()
-        for (text,) in db.execute(f"SELECT terms FROM chunk_terms WHERE rowid IN ({chunks})",
-                                  (doc_id,)):  # fmt: skip
-            dropped.update(fts5_tokens(text))
-        db.execute(f"DELETE FROM chunk_terms WHERE rowid IN ({chunks})", (doc_id,))
+    def _drop(db: sqlite3.Connection, doc_id: str) -> None:
         db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
         db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
-        return dropped
-
-    @staticmethod
-    def _add_counts(db: sqlite3.Connection, counts: Counter[str]) -> None:
-        changed = {term: n for term, n in counts.items() if n}
-        db.executemany(
-            "INSERT INTO term_counts VALUES (?, ?)"
-            " ON CONFLICT(term) DO UPDATE SET chunks = chunks + excluded.chunks",
-            changed.items(),
-        )
-        db.execute(
-            "DELETE FROM term_counts WHERE chunks <= 0"
-            " AND term IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(changed)),),
-        )
 
     def clear(self, synced: str) -> None:
         """Empties the index (the store was rebuilt) and records ``synced``."""
         with self._transaction() as db:
-            for table in ("chunk_terms", "chunks", "documents", "term_counts", "meta"):
+            for table in ("chunks", "documents", "changes", "meta"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             db.execute("INSERT INTO meta VALUES ('synced', ?)", (synced,))
-            _flag(db, COUNTED)
+            db.execute("INSERT INTO meta VALUES (?, ?)", (GENERATION, uuid.uuid4().hex))
             _flag(db, TEXTS)
+        self.update_postings()
+
+    def update_postings(self) -> None:
+        """Replays the logged changes into the postings (all of ``chunks`` if they were never
+        built) and drops the replayed part of the log."""
+        generation = self._generation()
+        applied = self.postings.applied(generation)
+        if applied is None:
+            with self._lock:
+                head = self._last_change_locked()
+                rows = self._db.execute("SELECT chunk_id, doc_id, text, meta FROM chunks")
+                chunks = ((i, d, _terms(t, m)) for i, d, t, m in rows)
+                self.postings.rebuild(chunks, generation, head)
+        else:
+            with self._lock:
+                logged = self._db.execute(
+                    "SELECT DISTINCT doc_id FROM changes WHERE seq > ?", (applied,)
+                ).fetchall()
+                head = self._last_change_locked()
+                documents: dict[str, list[tuple[str, str]]] = {d: [] for (d,) in logged}
+                for chunk_id, doc_id, text, meta in self._db.execute(
+                    "SELECT chunk_id, doc_id, text, meta FROM chunks"
+                    " WHERE doc_id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(list(documents)),),
+                ):
+                    documents[doc_id].append((chunk_id, _terms(text, meta)))
+            if head <= applied:
+                return
+            crash_point("before_postings")
+            self.postings.replace(documents.items(), generation, head)
+        with self._transaction() as db:
+            db.execute("DELETE FROM changes WHERE seq <= ?", (head,))
 
     # Searching ---------------------------------------------------------------------------------
 
     def search(
-        self,
-        question: str,
-        n: int,
-        doc_ids: Iterable[str] | None = None,
-        *,
-        max_ranked: int | None = MAX_RANKED,
+        self, question: str, n: int, doc_ids: Iterable[str] | None = None
     ) -> list[tuple[str, float]]:
-        """Ids of up to ``n`` chunks sharing terms with ``question``, best BM25 score first
-        (scores are positive; higher is better).
-
-        The chunks and scores are those of ranking every chunk that shares a term, but only
-        chunks holding one of the rarer terms are ranked: the others cannot score as high as
-        the n-th best once the common terms' bounds add up to less (see
-        ``ingest.bm25_bounds``). The rarest terms found in about FIRST_SHARE of the chunks
-        are tried first, and more only if the n-th best score they give calls for them, up
-        to about ``max_ranked`` chunks (None: as many as exactness takes).
-        """
+        """Ids of up to ``n`` chunks sharing terms with ``question`` (of ``doc_ids`` only, if
+        given), best BM25 score first (scores are positive; higher is better)."""
         tokens = question_tokens(question)
         wanted = None if doc_ids is None else sorted(set(doc_ids))
         if not tokens or n <= 0 or wanted == []:
             return []
-        with self._snapshot() as db:
-            # Not less than the number of chunks, and read without counting them.
-            rows = db.execute("SELECT max(row) FROM chunks").fetchone()[0] or 0
-            counts = self._document_frequencies(db, tokens)
-            rare_first = sorted(tokens, key=lambda t: counts[t])
-            dfs = [counts[t] for t in rare_first]
-            bounds = [term_bound(df, rows) for df in dfs]
-            first = max(n, FIRST_SHARE * rows)
-            if max_ranked is None:
-                affordable = len(tokens)
-            else:
-                affordable = first_guess(dfs, max(n, max_ranked))
-                first = min(first, max(n, max_ranked))
-            tried = first_guess(dfs, first)
-            while True:
-                hits = self._ranked(db, tokens, rare_first[:tried], n, wanted)
-                if tried == len(tokens):
-                    return hits
-                if len(hits) < n:
-                    needed = len(tokens)
-                else:
-                    needed = min(essential(bounds, hits[-1][1]), affordable)
-                if needed <= tried:
-                    return hits
-                tried = needed
-
-    @contextlib.contextmanager
-    def _snapshot(self) -> Iterator[sqlite3.Connection]:
-        """One read transaction: the term counts that bound the scores and the scores come
-        from the same state of the index, even while another process writes."""
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                yield self._db
-            finally:
-                self._db.rollback()
-
-    @staticmethod
-    def _document_frequencies(db: sqlite3.Connection, tokens: Sequence[str]) -> dict[str, int]:
-        """token -> number of chunks holding it (0 if none), from ``term_counts``: one index
-        lookup per token, where FTS5's vocabulary would walk each token's postings."""
-        rows = db.execute(
-            "SELECT term, chunks FROM term_counts WHERE term IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(tokens)),),
-        ).fetchall()
-        return dict.fromkeys(tokens, 0) | {str(term): int(n) for term, n in rows}
-
-    @staticmethod
-    def _ranked(
-        db: sqlite3.Connection,
-        tokens: Sequence[str],
-        candidates: Sequence[str],
-        n: int,
-        wanted: list[str] | None,
-    ) -> list[tuple[str, float]]:
-        """The ``n`` best chunks holding one of ``candidates`` (and in the ``wanted``
-        documents), by their score for the query of all ``tokens``: the same score whichever
-        chunks are ranked. Others are kept out by ``+rowid IN``, a test on FTS5's output; as
-        a constraint FTS5 would seek each rowid in turn and recount every term's chunks for
-        each. Chunk ids are looked up for the ``n`` best only."""
-        sql = (
-            "SELECT chunk_terms.rowid AS row, bm25(chunk_terms) AS bm25 FROM chunk_terms"
-            " WHERE chunk_terms MATCH ?"
-        )
-        args: list[object] = [match_expression(tokens)]
-        if len(candidates) < len(tokens):
-            sql += (
-                " AND +chunk_terms.rowid IN"
-                " (SELECT rowid FROM chunk_terms WHERE chunk_terms MATCH ?)"
-            )
-            args.append(match_expression(candidates))
-        if wanted is not None:
-            sql += (
-                " AND +chunk_terms.rowid IN (SELECT row FROM chunks"
-                " WHERE doc_id IN (SELECT value FROM json_each(?)))"
-            )
-            args.append(json.dumps(wanted))
-        sql = (
-            f"SELECT chunks.chunk_id, -best.bm25 FROM ({sql} ORDER BY bm25 LIMIT ?) AS best"
-            " JOIN chunks ON chunks.row = best.row ORDER BY best.bm25"
-        )
-        args.append(n)
-        return [(str(i), float(s)) for i, s in db.execute(sql, args).fetchall()]
+        return self.postings.search(tokens, n, wanted)

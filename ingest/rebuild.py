@@ -23,9 +23,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ingest.crash import crash_point
 from ingest.display import quoted
 from ingest.errors import CitewiseError, StoreError
-from ingest.store import ChunkStore, crash_point
+from ingest.store import ChunkStore
 
 if TYPE_CHECKING:
     from ingest.settings import Settings

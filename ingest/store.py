@@ -8,11 +8,12 @@ changed at every commit, and the journal: the documents a write has begun and no
 After a crash, :meth:`ChunkStore.repair` puts right exactly the journalled documents, so the
 common case (no interrupted run) costs one read, whatever the size of the index.
 
-Beside Chroma, a :class:`~ingest.lexical_index.LexicalIndex` (SQLite FTS5) holds the terms of
-each document's committed chunks. Writers update it after each commit and record the revision
-it matches; a process that finds another revision (a crash between commit and update, or
-another machine writing to a Chroma server) catches up document by document
-(:meth:`ChunkStore.catch_up`), comparing content hashes, never re-reading the whole corpus.
+Beside Chroma, a :class:`~ingest.lexical_index.LexicalIndex` (SQLite, and tantivy for the
+postings) holds each document's committed chunks and their terms. Writers update it after each
+commit and record the revision it matches; a process that finds another revision (a crash
+between commit and update, or another machine writing to a Chroma server) catches up document
+by document (:meth:`ChunkStore.catch_up`), comparing content hashes, never re-reading the whole
+corpus.
 
 Every read that can return many records is paginated, and every write holds the index's write
 lock (:mod:`ingest.lock`), so two ingests never take each other's work for crash leftovers.
@@ -33,7 +34,6 @@ import contextlib
 import functools
 import hashlib
 import os
-import signal
 import socket
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
 from ingest.chunker import CHUNKER_VERSION
+from ingest.crash import crash_point
 from ingest.errors import IndexSettingsMismatch, StoreError
 from ingest.lexical_index import FILE_NAME as LEXICAL_FILE_NAME
 from ingest.lexical_index import LexicalIndex
@@ -63,17 +64,10 @@ READ_PAGE = 2000
 DOCUMENTS_PER_FETCH = 100
 """Documents whose chunks are fetched in one read when the lexical index catches up."""
 SETTING_PREFIX = "citewise:"
-CRASH_ENV = "CITEWISE_TEST_CRASH_AT"
 CHROMA_DATABASE = "chroma.sqlite3"
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def crash_point(stage: str) -> None:
-    """Kills this process at ``stage`` when the crash-recovery tests ask for it."""
-    if os.environ.get(CRASH_ENV) == stage:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def index_settings(settings: Settings) -> dict[str, str | int]:
@@ -677,24 +671,23 @@ class ChunkStore:
         """Brings the lexical index in step with the store's revision, re-indexing only the
         documents whose content hash differs. Returns False if the index is behind and another
         writer holds the lock (with ``wait=False``): that writer will bring it up to date."""
-        revision = self.revision()
-        if self.lexical.synced() == revision:
+        if self.lexical.in_step(self.revision()):
             return True
         with self.lock.hold(wait=wait, waiting=waiting) as held:
             if not held:
                 return False
             revision = self.revision()
             synced = self.lexical.synced()
-            if synced == revision:
-                return True
-            if synced is None or synced.split("/")[0] != revision.split("/")[0]:
-                self.lexical.clear(synced or "")
-            live = self._all_hashes()
-            indexed = self.lexical.documents()
-            changed = [d for d, h in live.items() if indexed.get(d) != h]
-            gone = [d for d in indexed if d not in live]
-            self.lexical.apply(removed=gone)
-            for begin in range(0, len(changed), DOCUMENTS_PER_FETCH):
-                self._index_lexically(changed[begin : begin + DOCUMENTS_PER_FETCH], None)
-            self.lexical.mark_synced(revision)
+            if synced != revision:
+                if synced is None or synced.split("/")[0] != revision.split("/")[0]:
+                    self.lexical.clear(synced or "")
+                live = self._all_hashes()
+                indexed = self.lexical.documents()
+                changed = [d for d, h in live.items() if indexed.get(d) != h]
+                gone = [d for d in indexed if d not in live]
+                self.lexical.apply(removed=gone)
+                for begin in range(0, len(changed), DOCUMENTS_PER_FETCH):
+                    self._index_lexically(changed[begin : begin + DOCUMENTS_PER_FETCH], None)
+                self.lexical.mark_synced(revision)
+            self.lexical.update_postings()
             return True

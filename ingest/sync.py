@@ -24,11 +24,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ingest.crash import crash_point
 from ingest.display import quoted, shown
 from ingest.errors import DocumentError
 from ingest.lock import Waiting
 from ingest.records import Chunk, DocumentRecord
-from ingest.store import ChunkStore, NewVersion, crash_point
+from ingest.store import ChunkStore, NewVersion
 from ingest.walk import Finding, FoundFile, Verdict, inspect, is_utf8, walk
 
 if TYPE_CHECKING:

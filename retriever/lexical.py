@@ -1,6 +1,7 @@
 """BM25 search over the store's persisted lexical index, and the committed state it shows.
 
-The index itself (SQLite FTS5, updated by every write) lives with the store; see
+The index itself (SQLite for its records, tantivy for its postings; updated by every write)
+lives with the store; see
 ``ingest.lexical_index``. A search first checks, in one small read, that the index is in step
 with the store's revision and otherwise lets the store catch up (unless a writer is busy doing
 so), so an incremental ingest, a removal, a rebuild or another process writing to a Chroma
@@ -40,7 +41,7 @@ class LexicalSearch:
 
     def catch_up(self) -> None:
         """Lets the store bring the index up to date if it is behind and no writer is."""
-        if self._store.lexical.synced() != self._store.revision():
+        if not self._store.lexical.in_step(self._store.revision()):
             self._store.catch_up(wait=False)
 
     def search(

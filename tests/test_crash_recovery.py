@@ -1,7 +1,7 @@
 """Real ``citewise ingest`` runs killed with SIGKILL at each write stage, then recovered, and
 two real ingests racing on one index.
 
-The kill comes from the process itself (CITEWISE_TEST_CRASH_AT, see ingest.store.crash_point),
+The kill comes from the process itself (CITEWISE_TEST_CRASH_AT, see ingest.crash),
 so each test hits exactly the instant it names. After the kill, readers must still see a
 consistent index, lexical index included; after the next run, both must be exactly what a
 clean run produces.
@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 
 from ingest.chunker import chunk_document
+from ingest.crash import CRASH_ENV
 from ingest.loaders import load_document
 from ingest.settings import Settings
-from ingest.store import CRASH_ENV, ChunkStore
+from ingest.store import ChunkStore
 from ingest.sync import content_hash, sync_paths
 
 pytestmark = pytest.mark.slow
@@ -82,10 +83,19 @@ def _assert_exact(store: ChunkStore, folder: Path, settings: Settings) -> None:
     assert store.lexical.chunk_ids() == expected
     assert store.lexical.chunks(expected) == {c.id: c for c in store.all_chunks()}
     assert store.lexical.synced() == store.revision()
+    assert store.lexical.postings.chunk_ids() == expected
 
 
 @pytest.mark.parametrize(
-    "stage", ["mid_embed", "after_add", "after_commit", "after_lexical", "after_record_delete"]
+    "stage",
+    [
+        "mid_embed",
+        "after_add",
+        "after_commit",
+        "before_postings",
+        "after_lexical",
+        "after_record_delete",
+    ],
 )
 def test_run_killed_at_any_stage_is_repaired_exactly_by_the_next_run(
     stage: str, tmp_path: Path, settings: Settings
@@ -118,6 +128,9 @@ def test_run_killed_at_any_stage_is_repaired_exactly_by_the_next_run(
         assert left == visible == before
     else:
         assert left > visible, "the kill should have left chunks for the next run to clean"
+    # A reader brings the postings in line with what the lexical index committed.
+    assert crashed.catch_up(wait=False)
+    assert crashed.lexical.postings.chunk_ids() == crashed.lexical.chunk_ids()
     sync_paths([folder], settings)
 
     store = ChunkStore.open(settings)

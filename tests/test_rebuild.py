@@ -1,6 +1,6 @@
 """``--rebuild`` never loses the index: a failure or a kill at any point leaves one usable.
 
-Kills come from the process itself (CITEWISE_TEST_CRASH_AT, see ingest.store.crash_point) at
+Kills come from the process itself (CITEWISE_TEST_CRASH_AT, see ingest.crash) at
 each stage of a real ``citewise ingest --rebuild``: while embedding into the new index, once
 it is complete but not swapped in, and right after the swap.
 """
@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from ingest.crash import CRASH_ENV
 from ingest.errors import CitewiseError, EmbeddingModelError
 from ingest.rebuild import staging_folder
 from ingest.settings import Settings
-from ingest.store import CRASH_ENV, ChunkStore
+from ingest.store import ChunkStore
 from ingest.sync import sync_paths
 
 CITEWISE = Path(sys.executable).with_name("citewise")

@@ -1,23 +1,22 @@
 """ChunkStore and Embedder on a real embedded Chroma and the real packaged model; the lexical
-index's search against FTS5's plain ranking of every matching chunk."""
+index's search and its postings after every kind of write."""
 
 from __future__ import annotations
 
 import json
 import random
 import re
+import shutil
 import sqlite3
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from ingest.bm25_bounds import essential, term_bound
 from ingest.embedder import Embedder, get_embedder
 from ingest.errors import EmbeddingModelError, IndexSettingsMismatch
-from ingest.lexical_index import MAX_RANKED, LexicalIndex, match_expression, question_tokens
-from ingest.records import Chunk, DocumentRecord
+from ingest.lexical_index import LexicalIndex, chunk_terms, question_tokens
+from ingest.records import Chunk, DocumentRecord, chunk_from
 from ingest.settings import Settings, load_settings
 from ingest.store import ChunkStore, NewVersion
 
@@ -353,24 +352,16 @@ def lexical(tmp_path: Path) -> LexicalIndex:
     return index
 
 
-def _rank_every_match(
-    path: Path, question: str, n: int, doc_ids: list[str] | None = None
-) -> list[tuple[str, float]]:
-    """The plain query: FTS5 scores every chunk holding any of the question's terms."""
-    tokens = question_tokens(question)
-    if not tokens:
-        return []
-    sql = (
-        "SELECT chunks.chunk_id, -bm25(chunk_terms) FROM chunk_terms"
-        " JOIN chunks ON chunks.row = chunk_terms.rowid WHERE chunk_terms MATCH ?"
-    )
-    args: list[object] = [match_expression(tokens)]
-    if doc_ids is not None:
-        sql += " AND chunks.doc_id IN (SELECT value FROM json_each(?))"
-        args.append(json.dumps(doc_ids))
-    with sqlite3.connect(path) as db:
-        rows = db.execute(sql + " ORDER BY bm25(chunk_terms) LIMIT ?", [*args, n]).fetchall()
-    return [(str(i), float(s)) for i, s in rows]
+def _holding(lexical: LexicalIndex, question: str) -> dict[str, str]:
+    """chunk id -> doc id of every indexed chunk holding one of the question's terms."""
+    tokens = set(question_tokens(question))
+    with sqlite3.connect(lexical.path) as db:
+        rows = db.execute("SELECT chunk_id, doc_id, text, meta FROM chunks").fetchall()
+    return {
+        str(i): str(d)
+        for i, d, text, meta in rows
+        if tokens & set(chunk_terms(chunk_from(text, json.loads(meta))).split())
+    }
 
 
 QUESTIONS = [
@@ -385,152 +376,124 @@ QUESTIONS = [
 
 @pytest.mark.parametrize("question", QUESTIONS)
 @pytest.mark.parametrize("n", [1, 3, 10, 200])
-@pytest.mark.parametrize("max_ranked", [MAX_RANKED, None])
-def test_lexical_search_returns_exactly_what_ranking_every_matching_chunk_returns(
-    lexical: LexicalIndex, question: str, n: int, max_ranked: int | None
+def test_lexical_search_returns_n_chunks_holding_a_question_term_best_first(
+    lexical: LexicalIndex, question: str, n: int
 ) -> None:
-    """Exact while the index is smaller than the cap on ranked chunks, and without a cap."""
-    expected = _rank_every_match(lexical.path, question, n)
-    assert lexical.search(question, n, max_ranked=max_ranked) == expected
+    holding = _holding(lexical, question)
+    hits = lexical.search(question, n)
+    assert len(hits) == min(n, len(holding))
+    assert {chunk_id for chunk_id, _ in hits} <= set(holding)
+    scores = [score for _, score in hits]
+    assert scores == sorted(scores, reverse=True) and all(score > 0 for score in scores)
+
+
+def test_lexical_search_ranks_rare_terms_and_repeated_terms_higher(tmp_path: Path) -> None:
+    """BM25: a chunk holding the question's rare term beats chunks holding its common ones,
+    and among chunks of one length, the one repeating a term beats the one saying it once."""
+    index = LexicalIndex(tmp_path / "lexical.sqlite3")
+    texts = {
+        "rare": "The ZQ-9184 crane lifts steel beams.",
+        "common": "Steel beams arrive by steel trucks.",
+        "once": "Cranes lift loads on building sites today.",
+        "twice": "Cranes lift loads; cranes stand on sites.",
+        **{f"filler-{i}": f"Steel beams were counted on day {i}." for i in range(8)},
+    }
+    index.apply([_note_named(name, text) for name, text in texts.items()])
+    assert _doc(index.search("steel ZQ-9184", 1)) == ["rare"]
+    assert _doc(index.search("cranes", 2)) == ["twice", "once"]
+
+
+def _note_named(name: str, text: str) -> tuple[str, str, list[Chunk]]:
+    doc_id = f"{name}.txt"
+    return doc_id, "c" * 64, [Chunk(doc_id, 0, text, 0, len(text), "Note", doc_id)]
+
+
+def _ids(hits: list[tuple[str, float]]) -> list[str]:
+    return [chunk_id for chunk_id, _ in hits]
+
+
+def _doc(hits: list[tuple[str, float]]) -> list[str]:
+    return [chunk_id.split(".txt")[0] for chunk_id, _ in hits]
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
-def test_lexical_search_within_documents_returns_exactly_the_plain_ranking(
+def test_lexical_search_within_documents_is_the_whole_ranking_kept_to_them(
     lexical: LexicalIndex, question: str
 ) -> None:
+    """Scores do not depend on the filter, so the top n of some documents is the whole
+    ranking with the other documents' chunks left out."""
+    everything = lexical.search(question, 1000)
     for doc_ids in (["report-01.txt", "report-09.txt"], [f"report-{i:02d}.txt" for i in range(12)]):
+        kept = [hit for hit in everything if hit[0].split("#")[0] in doc_ids]
         for n in (1, 5):
-            expected = _rank_every_match(lexical.path, question, n, doc_ids)
-            assert lexical.search(question, n, doc_ids) == expected
+            hits = lexical.search(question, n, doc_ids)
+            assert [i for i, _ in hits] == [i for i, _ in kept[:n]]
+            assert [s for _, s in hits] == pytest.approx([s for _, s in kept[:n]])
     assert lexical.search(question, 5, ["report-05.txt"]) == []
     assert lexical.search(question, 5, []) == []
 
 
-@pytest.fixture
-def ranked_passes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """(candidate terms, question terms) of each ranking pass the lexical search makes."""
-    passes: list[tuple[int, int]] = []
-    real = LexicalIndex._ranked
-
-    def spy(
-        db: sqlite3.Connection,
-        tokens: Sequence[str],
-        candidates: Sequence[str],
-        n: int,
-        wanted: list[str] | None,
-    ) -> list[tuple[str, float]]:
-        passes.append((len(candidates), len(tokens)))
-        return real(db, tokens, candidates, n, wanted)
-
-    monkeypatch.setattr(LexicalIndex, "_ranked", staticmethod(spy))
-    return passes
-
-
-def test_lexical_search_ranks_only_chunks_holding_a_rare_term_when_that_is_exact(
-    lexical: LexicalIndex, ranked_passes: list[tuple[int, int]]
-) -> None:
-    question = "Which IRL laboratories did the INSIS create abroad?"
-    assert lexical.search(question, 3) == _rank_every_match(lexical.path, question, 3)
-    assert ranked_passes and all(candidates < tokens for candidates, tokens in ranked_passes)
-
-
-def test_lexical_search_ranks_at_most_the_chunks_of_its_rarest_terms_past_the_cap(
-    lexical: LexicalIndex, ranked_passes: list[tuple[int, int]]
-) -> None:
-    """Past MAX_RANKED chunks the top n is the best of the chunks holding the rarest terms:
-    still n hits, each scored as the plain ranking scores it."""
-    question = "report international INSIS research"
-    plain = dict(_rank_every_match(lexical.path, question, 1000))
-    hits = lexical.search(question, 3, max_ranked=1)
-    assert len(hits) == 3
-    assert all(plain[chunk_id] == pytest.approx(score) for chunk_id, score in hits)
-    with sqlite3.connect(lexical.path) as db:
-        vocab = dict(db.execute("SELECT term, doc FROM chunk_vocab").fetchall())
-        counts = {t: vocab.get(t, 0) for t in question_tokens(question)}
-        rare_first = sorted(counts, key=lambda t: counts[t])
-        ranked = rare_first[
-            : next(i for i in range(1, 5) if sum(map(counts.get, rare_first[:i])) >= 3)
-        ]
-        holding = {
-            chunk_id
-            for (chunk_id,) in db.execute(
-                "SELECT chunks.chunk_id FROM chunk_terms JOIN chunks"
-                " ON chunks.row = chunk_terms.rowid WHERE chunk_terms MATCH ?",
-                (match_expression(ranked),),
-            )
-        }
-    assert len(holding) < len(plain)
-    assert {chunk_id for chunk_id, _ in hits} <= holding
-    assert max(candidates for candidates, _ in ranked_passes) == len(ranked) < len(counts)
-
-
-def _counts(path: Path) -> tuple[dict[str, int], dict[str, int]]:
-    """(the index's own term counts, FTS5's vocabulary) of the index at ``path``."""
-    with sqlite3.connect(path) as db:
-        own = dict(db.execute("SELECT term, chunks FROM term_counts").fetchall())
-        vocabulary = dict(db.execute("SELECT term, doc FROM chunk_vocab").fetchall())
-    return own, vocabulary
-
-
-def _note(number: int, text: str) -> tuple[str, str, list[Chunk]]:
-    doc_id = f"note-{number}.txt"
-    return doc_id, "c" * 64, [Chunk(doc_id, 0, text, 0, len(text), "Note", doc_id)]
-
-
-def test_term_counts_are_fts5s_own_after_every_kind_of_write(lexical: LexicalIndex) -> None:
-    """The search reads how many chunks hold a term from a table every write keeps up to date:
-    it must say what FTS5's vocabulary says, after replacements, removals, other
-    connections' writes, odd characters and a clear."""
-    own, vocabulary = _counts(lexical.path)
-    assert own == vocabulary and len(own) > 100
+def test_the_postings_follow_every_kind_of_write(lexical: LexicalIndex) -> None:
+    """Replacements, removals, another connection's writes (seen here without reopening),
+    odd characters and a clear."""
+    assert lexical.postings.chunk_ids() == lexical.chunk_ids() and lexical.postings_current()
     other = LexicalIndex(lexical.path)
     other.apply([_note(1, "The ZQ-9184 crane, Ærø's café: naïve CAPS x.y_z a+b."),
                  _note(2, "The ZQ-9184 crane was inspected.")])  # fmt: skip
     other.close()
+    assert sorted(_doc(lexical.search("ZQ-9184", 5))) == ["note-1", "note-2"]
+    assert _doc(lexical.search("café Ærø", 1)) == ["note-1"]
     lexical.apply([_note(2, "Replaced: no crane now.")], removed=["report-01.txt", "note-9.txt"])
-    own, vocabulary = _counts(lexical.path)
-    assert own == vocabulary and own[question_tokens("ZQ-9184")[0]] == 1
+    assert _doc(lexical.search("ZQ-9184", 5)) == ["note-1"]
+    assert lexical.search("international", 1000, ["report-01.txt"]) == []
+    assert lexical.postings.chunk_ids() == lexical.chunk_ids() and lexical.postings_current()
     lexical.clear("rebuilt")
-    assert _counts(lexical.path) == ({}, {})
+    assert lexical.postings.chunk_ids() == set() and lexical.search("crane", 5) == []
 
 
-def test_an_index_written_before_term_counts_gets_them_when_opened(
+def test_postings_lost_or_left_by_another_file_are_rebuilt_from_sqlite(
     lexical: LexicalIndex,
 ) -> None:
-    with sqlite3.connect(lexical.path) as db:
-        db.execute("DELETE FROM term_counts")
-        db.execute("DELETE FROM meta WHERE key = 'term_counts'")
-    reopened = LexicalIndex(lexical.path)
-    own, vocabulary = _counts(lexical.path)
-    assert own == vocabulary and own
     question = "Which IRL laboratories did the INSIS create abroad?"
-    assert reopened.search(question, 3) == _rank_every_match(lexical.path, question, 3)
+    expected = lexical.search(question, 5)
+    lexical.close()
+    shutil.rmtree(lexical.postings.folder)
+    reopened = LexicalIndex(lexical.path)
+    assert not reopened.postings_current() and reopened.search(question, 5) == []
+    reopened.update_postings()
+    # The same chunks; scores move a little, as the replaced chunks no longer count in BM25's
+    # statistics.
+    assert reopened.postings_current() and _ids(reopened.search(question, 5)) == _ids(expected)
+    reopened.close()
+
+    # A new SQLite file beside the old postings: they are not its own.
+    for suffix in ("", "-wal", "-shm"):
+        lexical.path.with_name(lexical.path.name + suffix).unlink(missing_ok=True)
+    fresh = LexicalIndex(lexical.path)
+    assert not fresh.postings_current()
+    fresh.update_postings()
+    assert fresh.postings.chunk_ids() == set() and fresh.search(question, 5) == []
 
 
-def test_term_counts_and_bounds_hold_for_fts5_after_replacements_and_removals(
-    lexical: LexicalIndex,
-) -> None:
-    """The search relies on the vocabulary's counts being FTS5's own, and on no chunk gaining
-    more than ``term_bound`` from a term."""
+def test_an_index_written_with_fts5_is_upgraded_when_opened(lexical: LexicalIndex) -> None:
+    question = "Which IRL laboratories did the INSIS create abroad?"
+    expected = lexical.search(question, 5)
+    lexical.close()
+    shutil.rmtree(lexical.postings.folder)
     with sqlite3.connect(lexical.path) as db:
-        rows = db.execute("SELECT max(row) FROM chunks").fetchone()[0]
-        terms = [t for q in QUESTIONS for t in question_tokens(str(q.values[0]))]
-        for term in dict.fromkeys(terms):
-            found = db.execute("SELECT doc FROM chunk_vocab WHERE term = ?", (term,)).fetchone()
-            query = "FROM chunk_terms WHERE chunk_terms MATCH ?"
-            df = db.execute(f"SELECT count(*) {query}", (f'"{term}"',)).fetchone()[0]
-            assert (found[0] if found else 0) == df, term
-            if df:
-                [best] = db.execute(
-                    f"SELECT -bm25(chunk_terms) {query} ORDER BY bm25(chunk_terms) LIMIT 1",
-                    (f'"{term}"',),
-                ).fetchone()
-                assert best < term_bound(df, rows), term
+        db.execute("CREATE VIRTUAL TABLE chunk_terms USING fts5(terms)")
+        db.execute("CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_terms, 'row')")
+        db.execute("CREATE TABLE term_counts(term TEXT PRIMARY KEY, chunks INTEGER)")
+        db.execute("INSERT INTO meta VALUES ('term_counts', '1')")
+        db.execute("DELETE FROM meta WHERE key = 'generation'")
+    upgraded = LexicalIndex(lexical.path)
+    with sqlite3.connect(lexical.path) as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+        assert not tables & {"chunk_terms", "chunk_vocab", "term_counts"}
+        assert not db.execute("SELECT 1 FROM meta WHERE key = 'term_counts'").fetchone()
+    upgraded.update_postings()
+    assert _ids(upgraded.search(question, 5)) == _ids(expected)
 
 
-def test_a_chunk_holding_no_essential_term_scores_below_the_threshold() -> None:
-    bounds = [5.0, 3.0, 1.0]
-    assert essential(bounds, 3.5) == 2  # the last two terms may add up to 4
-    assert essential(bounds, 4.5) == 1
-    assert essential(bounds, 0.5) == 3
-    assert essential(bounds, 10.0) == 0
+def _note(number: int, text: str) -> tuple[str, str, list[Chunk]]:
+    return _note_named(f"note-{number}", text)
