@@ -151,7 +151,10 @@ class Postings:
         import tantivy
 
         with self._lock:
-            writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
+            try:
+                writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
+            except ValueError as exc:
+                raise self._write_error(exc) from None
             try:
                 writer.delete_documents_by_query(tantivy.Query.exists_query(APPLIED))
                 yield writer
@@ -159,8 +162,18 @@ class Postings:
                 marker.add_unsigned(APPLIED, applied)
                 writer.add_document(marker)
                 writer.commit()
-            except BaseException:
+            except BaseException as exc:
                 writer.rollback()
+                if isinstance(exc, OSError | ValueError):
+                    raise self._write_error(exc) from None
                 raise
             finally:
                 writer.wait_merging_threads()
+
+    def _write_error(self, exc: Exception) -> StoreError:
+        """What a failed write of the postings tells the user; the lexical index's record is
+        intact, and the next write or search replays what is missing."""
+        return StoreError(
+            f"Cannot write the lexical postings {self.folder}: {exc}",
+            "check the disk has room and the folder is writable, then run the command again",
+        )

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ingest.embedder import Embedder, get_embedder
-from ingest.errors import EmbeddingModelError, IndexSettingsMismatch
+from ingest.errors import EmbeddingModelError, IndexSettingsMismatch, StoreError
 from ingest.lexical_index import LexicalIndex, chunk_terms, question_tokens
 from ingest.records import Chunk, DocumentRecord, chunk_from
 from ingest.settings import Settings, load_settings
@@ -493,6 +493,23 @@ def test_an_index_written_with_fts5_is_upgraded_when_opened(lexical: LexicalInde
         assert not db.execute("SELECT 1 FROM meta WHERE key = 'term_counts'").fetchone()
     upgraded.update_postings()
     assert _ids(upgraded.search(question, 5)) == _ids(expected)
+
+
+def test_a_postings_write_that_fails_says_what_to_do_and_is_replayed_later(
+    lexical: LexicalIndex,
+) -> None:
+    """Another writer holds tantivy's lock: the write fails with a message, the record keeps
+    the new chunk, and the next update of the postings catches up."""
+    import tantivy
+
+    holder = tantivy.Index.open(str(lexical.postings.folder)).writer(num_threads=1)
+    with pytest.raises(StoreError, match="Cannot write the lexical postings"):
+        lexical.apply([_note(7, "The ZQ-9184 crane was painted.")])
+    holder.rollback()
+    holder.wait_merging_threads()
+    assert "note-7.txt##0" in lexical.chunk_ids() and not lexical.postings_current()
+    lexical.update_postings()
+    assert lexical.postings_current() and _doc(lexical.search("ZQ-9184", 5)) == ["note-7"]
 
 
 def _note(number: int, text: str) -> tuple[str, str, list[Chunk]]:
