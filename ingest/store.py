@@ -669,8 +669,9 @@ class ChunkStore:
     @_refetching
     def catch_up(self, *, wait: bool = True, waiting: Waiting | None = None) -> bool:
         """Brings the lexical index in step with the store's revision, re-indexing only the
-        documents whose content hash differs. Returns False if the index is behind and another
-        writer holds the lock (with ``wait=False``): that writer will bring it up to date."""
+        documents whose content hash differs, and its postings in step with it. Returns False
+        if the index is behind and another writer holds the lock (with ``wait=False``): that
+        writer will bring it up to date."""
         if self.lexical.in_step(self.revision()):
             return True
         with self.lock.hold(wait=wait, waiting=waiting) as held:

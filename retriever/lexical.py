@@ -1,11 +1,11 @@
 """BM25 search over the store's persisted lexical index, and the committed state it shows.
 
 The index itself (SQLite for its records, tantivy for its postings; updated by every write)
-lives with the store; see
-``ingest.lexical_index``. A search first checks, in one small read, that the index is in step
-with the store's revision and otherwise lets the store catch up (unless a writer is busy doing
-so), so an incremental ingest, a removal, a rebuild or another process writing to a Chroma
-server is never missed and nothing is re-read at process start. The index holds one version
+lives with the store; see ``ingest.lexical_index``. A search first checks, in two small reads,
+that the index and its postings are in step with the store's revision and otherwise lets the
+store catch up (unless a writer is busy doing so), so an incremental ingest, a removal, a
+rebuild or another process writing to a Chroma server is never missed and nothing is re-read
+at process start. The index holds one version
 per document, and the hits' texts come from it; the store's dense search reads its hits from
 it too, so a reader never sees two versions of a document.
 """
