@@ -96,6 +96,11 @@ def _flagged(db: sqlite3.Connection, key: str) -> bool:
     return db.execute("SELECT 1 FROM meta WHERE key = ?", (key,)).fetchone() is not None
 
 
+def _new_generation(db: sqlite3.Connection) -> None:
+    """Gives the file a new ``GENERATION``: postings written for the old one are rebuilt."""
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (GENERATION, uuid.uuid4().hex))
+
+
 def _flag(db: sqlite3.Connection, key: str) -> None:
     """Records in ``meta`` that what ``key`` names (``TEXTS``) holds."""
     db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (key,))
@@ -143,9 +148,9 @@ class LexicalIndex:
     def _upgrade_from_fts5(self) -> None:
         """Drops an FTS5 index's tables and gives the file its generation, once."""
         with self._transaction() as db:
-            if db.execute("SELECT 1 FROM meta WHERE key = ?", (GENERATION,)).fetchone():
+            if _flagged(db, GENERATION):
                 return
-            db.execute("INSERT INTO meta VALUES (?, ?)", (GENERATION, uuid.uuid4().hex))
+            _new_generation(db)
             for statement in _FTS5_LEFTOVERS:
                 db.execute(statement)
 
@@ -164,8 +169,11 @@ class LexicalIndex:
 
     def synced(self) -> str | None:
         """The store revision this index was last brought in step with."""
+        return self._meta("synced")
+
+    def _meta(self, key: str) -> str | None:
         with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = 'synced'").fetchone()
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
     def in_step(self, revision: str) -> bool:
@@ -178,9 +186,7 @@ class LexicalIndex:
         return applied is not None and self._last_change() <= applied
 
     def _generation(self) -> str:
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (GENERATION,))
-            return str(row.fetchone()[0])
+        return str(self._meta(GENERATION))
 
     def _last_change(self) -> int:
         with self._lock:
@@ -280,7 +286,7 @@ class LexicalIndex:
             for table in ("chunks", "documents", "changes", "meta"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             db.execute("INSERT INTO meta VALUES ('synced', ?)", (synced,))
-            db.execute("INSERT INTO meta VALUES (?, ?)", (GENERATION, uuid.uuid4().hex))
+            _new_generation(db)
             _flag(db, TEXTS)
         self.update_postings()
 
@@ -292,9 +298,7 @@ class LexicalIndex:
         if applied is None:
             with self._lock:
                 head = self._last_change_locked()
-                rows = self._db.execute("SELECT chunk_id, doc_id, text, meta FROM chunks")
-                chunks = ((i, d, _terms(t, m)) for i, d, t, m in rows)
-                self.postings.rebuild(chunks, generation, head)
+                self.postings.rebuild(self._chunk_terms(), generation, head)
         else:
             with self._lock:
                 logged = self._db.execute(
@@ -302,18 +306,25 @@ class LexicalIndex:
                 ).fetchall()
                 head = self._last_change_locked()
                 documents: dict[str, list[tuple[str, str]]] = {d: [] for (d,) in logged}
-                for chunk_id, doc_id, text, meta in self._db.execute(
-                    "SELECT chunk_id, doc_id, text, meta FROM chunks"
-                    " WHERE doc_id IN (SELECT value FROM json_each(?))",
-                    (json.dumps(list(documents)),),
-                ):
-                    documents[doc_id].append((chunk_id, _terms(text, meta)))
+                for chunk_id, doc_id, terms in self._chunk_terms(list(documents)):
+                    documents[doc_id].append((chunk_id, terms))
             if head <= applied:
                 return
             crash_point("before_postings")
             self.postings.replace(documents.items(), generation, head)
         with self._transaction() as db:
             db.execute("DELETE FROM changes WHERE seq <= ?", (head,))
+
+    def _chunk_terms(self, doc_ids: list[str] | None = None) -> Iterator[tuple[str, str, str]]:
+        """``(chunk id, doc id, terms)`` of every chunk, or of these documents' chunks; the
+        caller holds the lock."""
+        sql = "SELECT chunk_id, doc_id, text, meta FROM chunks"
+        args: tuple[str, ...] = ()
+        if doc_ids is not None:
+            sql += " WHERE doc_id IN (SELECT value FROM json_each(?))"
+            args = (json.dumps(doc_ids),)
+        for chunk_id, doc_id, text, meta in self._db.execute(sql, args):
+            yield str(chunk_id), str(doc_id), _terms(text, meta)
 
     # Searching ---------------------------------------------------------------------------------
 
