@@ -5,9 +5,9 @@ lives with the store; see ``ingest.lexical_index``. A search first checks, in tw
 that the index and its postings are in step with the store's revision and otherwise lets the
 store catch up (unless a writer is busy doing so), so an incremental ingest, a removal, a
 rebuild or another process writing to a Chroma server is never missed and nothing is re-read
-at process start. The index holds one version
-per document, and the hits' texts come from it; the store's dense search reads its hits from
-it too, so a reader never sees two versions of a document.
+at process start. The index holds one version per document, and the hits' texts come from it;
+the store's dense search reads its hits from it too, so a reader never sees two versions of a
+document.
 """
 
 from __future__ import annotations
