@@ -95,6 +95,9 @@ class AnswerRequest:
     question: str
     history: Sequence[dict[str, str]]
     evidence: Evidence
+    reader_unsure: bool = False
+    """The passages score below the refusal threshold but inside the band where an LLM may
+    still answer: the extractive answer here is a refusal."""
 
     @property
     def passages(self) -> list[Passage]:
@@ -102,9 +105,10 @@ class AnswerRequest:
 
 
 class Answerer(Protocol):
-    """A backend: growing partial answers, the last one final and complete. Whether to answer
-    at all is decided before a backend is asked, the same way for every backend; a backend
-    that cannot give a supported answer yields its fallback's answer, with a note saying why."""
+    """A backend: growing partial answers, the last one final and complete. Whether the
+    passages may hold an answer is judged before a backend is asked, the same way for every
+    backend; a backend that cannot give a supported answer yields its fallback's answer, with
+    a note saying why."""
 
     backend: Backend
 

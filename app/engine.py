@@ -1,15 +1,21 @@
 """The answer engine: question (and chat so far) in, cited answer out, through one backend.
 
-Retrieved passages are read by the reader model, which ranks them and decides, with one
-calibrated model shared by every backend, whether they answer the question at all: switching
-backends changes the wording, never what the corpus is believed to hold. The backend asked for
-is the one used: an LLM that is not configured or not reachable is an error, never a silent
-switch to another backend.
+Retrieved passages are read by the reader model, which ranks them and judges, with one
+calibrated model shared by every backend, how likely they are to answer the question. Above the
+refusal threshold every backend answers; below it the extractive backend refuses, while an LLM
+still reads the passages in a band just below (where the reader is unsure) and may answer or
+refuse by itself; under the band every backend refuses with the same sentence. The backend
+asked for is the one used: an LLM that is not configured or not reachable is an error, never a
+silent switch to another backend.
+
+A question that asks two things is answered part by part by the extractive backend, which
+quotes one span per reading (``app.question_parts``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -17,6 +23,8 @@ from typing import Any
 from app.answer import Answer, Answerer, AnswerRequest, Backend
 from app.errors import BackendError, EmptyIndexError
 from app.followup import search_query, validate_history
+from app.parts_answer import joined_answer
+from app.question_parts import question_parts
 from app.reader.answerer import ReaderAnswerer, refusal
 from app.reader.calibration import Calibration, default_calibration, features
 from app.reader.evidence import read_evidence
@@ -65,6 +73,15 @@ class AnswerEngine:
             informality = informality()
         return self.calibration.refusal.threshold(informality)
 
+    def llm_floor(self, informality: float | Callable[[], float]) -> float:
+        """The answerability below which even an LLM is not asked: the bottom of the band
+        where the reader is unsure (no band when the threshold is set by hand)."""
+        if self.settings.abstain_threshold is not None:
+            return self.settings.abstain_threshold
+        if callable(informality):
+            informality = informality()
+        return self.calibration.refusal.llm_floor(informality)
+
     def answer(
         self,
         question: str,
@@ -84,27 +101,48 @@ class AnswerEngine:
         top_k: int | None = None,
     ) -> Iterator[Answer]:
         """Growing partial answers; the last one is final and complete."""
-        started = time.perf_counter()
         answerer = self._answerer(backend)
         messages = validate_history(list(history))
         question = _clean(question, self.settings.max_question_chars)
+        k = top_k or self.settings.top_k
+        parts = question_parts(question) if answerer is self.reader_answerer else [question]
+        if len(parts) == 1:
+            yield from self._stream_one(question, messages, answerer, k)
+            return
+        answers: list[Answer] = []
+        for part in parts:
+            *_, final = self._stream_one(part, messages, answerer, k)
+            answers.append(final)
+            messages = [
+                *messages,
+                {"role": "user", "content": part},
+                {"role": "assistant", "content": final.text},
+            ]
+        yield joined_answer(question, answers)
+
+    def _stream_one(
+        self, question: str, messages: list[dict[str, str]], answerer: Answerer, k: int
+    ) -> Iterator[Answer]:
+        started = time.perf_counter()
         query = search_query(question, messages)
-        passages = self.retriever.search(query, k=top_k or self.settings.top_k)
+        passages = self.retriever.search(query, k=k)
         if not passages:
             self._check_index()
         retrieved = time.perf_counter()
         evidence = read_evidence(question, query, passages, self.calibration.rerank)
         read_at = time.perf_counter()
         score = self.calibration.refusal.probability(features(evidence))
-        threshold = self.threshold(
+        informality = functools.cache(
             lambda: default_text_kind().informality([p.text for p in passages])
         )
+        threshold = self.threshold(informality)
+        floor = threshold if answerer is self.reader_answerer else self.llm_floor(informality)
         timings = {"retrieve": _ms(started, retrieved), "read": _ms(retrieved, read_at)}
-        if score < threshold or evidence.best is None:
+        if score < floor or evidence.best is None:
             final = refusal(question, evidence, answerer.backend)
             yield self._finish(final, score, query, timings, read_at, started)
             return
-        request = AnswerRequest(question, messages, evidence)
+        request = AnswerRequest(question, messages, evidence, reader_unsure=score < threshold)
         for partial in answerer.stream(request):
             yield self._finish(partial, score, query, timings, read_at, started)
 

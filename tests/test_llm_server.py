@@ -65,7 +65,7 @@ def test_invented_answer_is_caught_and_the_extractive_answer_shown(llama_server:
     invented = answers[-2].text
     assert re.search(r"\b(1[89]|20)\d\d\b", invented), invented
     assert answers[-1].backend == "extractive"
-    assert answers[-1].note == UNSUPPORTED
+    assert answers[-1].note == f"{UNSUPPORTED}; showing the extractive answer."
 
 
 def test_supported_sentence_kept_and_invented_one_removed(llama_server: LlamaServer):

@@ -17,8 +17,10 @@ from app.llm.tokens import TokenCounter, token_counter
 from ingest.settings import Settings
 from retriever.passage import Passage
 
-UNSUPPORTED = "The LLM's answer was not supported by the passages; showing the extractive answer."
-EMPTY = "The LLM returned an empty answer; showing the extractive answer."
+UNSUPPORTED = "The LLM's answer was not supported by the passages"
+EMPTY = "The LLM returned an empty answer"
+SHOWING_EXTRACTIVE = "showing the extractive answer."
+READER_UNSURE = "and the reader is unsure the passages answer the question."
 
 
 def _connection_errors() -> tuple[type[BaseException], ...]:
@@ -91,9 +93,9 @@ class LLMAnswerer:
         left_out = _left_out_note(prompt, self.settings.llm_context_window)
         if not prompt.passages:
             reason = (
-                "No passage fits the LLM's context window; showing the extractive answer."
+                "No passage fits the LLM's context window"
                 if passages
-                else "No passages were found for the LLM to answer from."
+                else "No passages were found for the LLM to answer from"
             )
             yield self._fallback(request, reason)
             return
@@ -138,8 +140,11 @@ class LLMAnswerer:
         )
 
     def _fallback(self, request: AnswerRequest, reason: str) -> Answer:
+        """The fallback's answer, with a note on why: an extractive answer, or its refusal
+        where the reader is unsure too."""
         *_, answer = self.fallback.stream(request)
-        return _with_note(answer, reason)
+        then = READER_UNSURE if request.reader_unsure else SHOWING_EXTRACTIVE
+        return _with_note(answer, f"{reason}; {then}" if request.passages else f"{reason}.")
 
 
 def _left_out_note(prompt: Prompt, window: int) -> str | None:

@@ -19,9 +19,6 @@ from app.citations import mark, marker
 from app.reader.evidence import Evidence, ReadPassage
 from ingest.sentences import sentence_spans
 
-MAX_QUOTE_CHARS = 400
-"""A sentence longer than this (a table row, a run-on line) is cut to this many characters
-around the span, at word boundaries."""
 CLOSEST_PASSAGES = 3
 MAX_LIST_ITEMS = 15
 """A longer list (an index, a table of contents) is quoted up to this many items."""
@@ -34,6 +31,9 @@ class ReaderAnswerer:
     backend = Backend.EXTRACTIVE
 
     def stream(self, request: AnswerRequest) -> Iterator[Answer]:
+        if request.reader_unsure:
+            yield refusal(request.question, request.evidence, self.backend)
+            return
         yield self.answer(request.question, request.evidence)
 
     def answer(self, question: str, evidence: Evidence) -> Answer:
@@ -55,7 +55,8 @@ class ReaderAnswerer:
 
 
 def quoted_sentences(item: ReadPassage) -> list[tuple[int, int]]:
-    """Offsets of the sentences (in the passage) that the span overlaps, in order."""
+    """Offsets of the whole sentences (in the passage) that the span overlaps, in order: a
+    quote never starts or ends inside a sentence, however long."""
     assert item.reading is not None
     text, start, end = item.passage.text, item.reading.start, item.reading.end
     sentences = sentence_spans(text)
@@ -63,7 +64,7 @@ def quoted_sentences(item: ReadPassage) -> list[tuple[int, int]]:
     pieces = [(s, e) for s, e in sentences if s < hi and e > lo]
     if not pieces:
         pieces = [(start, end)]
-    return [_bounded(text, s, e, start, end) for s, e in pieces]
+    return pieces
 
 
 def _with_list(text: str, start: int, end: int) -> tuple[int, int]:
@@ -108,21 +109,6 @@ def _run(text: str, items: list[tuple[int, int]], index: int) -> list[tuple[int,
 def _quote(item: ReadPassage, pieces: list[tuple[int, int]]) -> str:
     """The stretch of the passage from the first quoted sentence to the last."""
     return item.passage.text[pieces[0][0] : pieces[-1][1]]
-
-
-def _bounded(text: str, s: int, e: int, span_start: int, span_end: int) -> tuple[int, int]:
-    """The sentence, or the part of it (at most ``MAX_QUOTE_CHARS``) around the span."""
-    if e - s <= MAX_QUOTE_CHARS:
-        return s, e
-    room = max(0, MAX_QUOTE_CHARS - (span_end - span_start)) // 2
-    lo, hi = max(s, span_start - room), min(e, span_end + room)
-    if lo > s:
-        space = text.find(" ", lo, span_start)
-        lo = space + 1 if space >= 0 else lo
-    if hi < e:
-        space = text.rfind(" ", span_end, hi)
-        hi = space if space >= 0 else hi
-    return lo, hi
 
 
 def _written(text: str, pieces: list[tuple[int, int]], n: int) -> str:

@@ -24,15 +24,19 @@ if TYPE_CHECKING:
     from app.reader.evidence import Evidence
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.toml")
-FEATURES = ("margin", "score", "best_margin", "dense", "max_dense")
+FEATURES = ("margin", "score", "best_margin", "verdict", "max_verdict", "dense", "max_dense")
 """BM25 scores are left out on purpose: they grow with the size of the corpus, so a weight
 fitted on one corpus would not carry over to another."""
 
 
 @dataclass(frozen=True)
 class RerankWeights:
+    """How much the retriever's cosine similarity, its rank (as 1 / rank) and the verifier's
+    verdict count next to the reader's span margin."""
+
     dense: float
     rank: float
+    verdict: float
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,9 @@ class RefusalModel:
     bias: float
     threshold_edited: float
     threshold_informal: float
+    llm_floor_edited: float
+    llm_floor_informal: float
+    """Below the thresholds, down to these floors, an LLM backend still reads the passages."""
 
     def probability(self, values: dict[str, float]) -> float:
         z = self.bias + sum(self.weights[name] * values[name] for name in FEATURES)
@@ -50,8 +57,15 @@ class RefusalModel:
 
     def threshold(self, informality: float) -> float:
         """The threshold for passages this informal (0: edited prose, 1: informal text)."""
-        share = max(0.0, min(1.0, informality))
-        return self.threshold_edited + share * (self.threshold_informal - self.threshold_edited)
+        return _between(self.threshold_edited, self.threshold_informal, informality)
+
+    def llm_floor(self, informality: float) -> float:
+        """The bottom of the band where an LLM may still answer, for passages this informal."""
+        return _between(self.llm_floor_edited, self.llm_floor_informal, informality)
+
+
+def _between(edited: float, informal: float, informality: float) -> float:
+    return edited + max(0.0, min(1.0, informality)) * (informal - edited)
 
 
 @dataclass(frozen=True)
@@ -65,14 +79,14 @@ class Calibration:
             data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
             refusal = data["refusal"]
             return cls(
-                rerank=RerankWeights(
-                    dense=float(data["rerank"]["dense"]), rank=float(data["rerank"]["rank"])
-                ),
+                rerank=RerankWeights(**{k: float(v) for k, v in data["rerank"].items()}),
                 refusal=RefusalModel(
                     weights={name: float(refusal["weights"][name]) for name in FEATURES},
                     bias=float(refusal["bias"]),
                     threshold_edited=float(refusal["threshold_edited"]),
                     threshold_informal=float(refusal["threshold_informal"]),
+                    llm_floor_edited=float(refusal["llm_floor_edited"]),
+                    llm_floor_informal=float(refusal["llm_floor_informal"]),
                 ),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -88,16 +102,21 @@ def default_calibration() -> Calibration:
 
 
 def features(evidence: Evidence) -> dict[str, float]:
-    """What the refusal model reads: the reader's verdict on the passage the answer would
-    quote and on all passages, and how close the retriever found the passages to be."""
+    """What the refusal model reads: the span head's and the verifier's verdicts on the
+    passage the answer would quote and on all passages, and how close the retriever found the
+    passages to be."""
     best = evidence.best
     if best is None or best.reading is None:
-        return {name: 0.0 for name in FEATURES} | {"margin": -20.0, "best_margin": -20.0}
+        nothing = {"margin": -20.0, "best_margin": -20.0, "verdict": -20.0, "max_verdict": -20.0}
+        return {name: 0.0 for name in FEATURES} | nothing
+    readings = [i.reading for i in evidence.read if i.reading is not None]
     dense = [item.passage.dense_score or 0.0 for item in evidence.read]
     return {
         "margin": best.reading.margin,
         "score": best.reading.score,
-        "best_margin": max(i.reading.margin for i in evidence.read if i.reading is not None),
+        "best_margin": max(r.margin for r in readings),
+        "verdict": best.reading.verdict,
+        "max_verdict": max(r.verdict for r in readings),
         "dense": best.passage.dense_score or 0.0,
         "max_dense": max(dense, default=0.0),
     }

@@ -37,10 +37,16 @@ class ReadPassage:
 def combined_score(
     reading: Reading | None, passage: Passage, rank: int, weights: RerankWeights
 ) -> float:
-    """The ranking score: the reader's margin plus the retriever's signals, weighted."""
+    """The ranking score: the reader's margin plus the verifier's and the retriever's
+    signals, weighted."""
     if reading is None:
         return float("-inf")
-    return reading.margin + weights.dense * (passage.dense_score or 0.0) + weights.rank / rank
+    return (
+        reading.margin
+        + weights.verdict * reading.verdict
+        + weights.dense * (passage.dense_score or 0.0)
+        + weights.rank / rank
+    )
 
 
 @dataclass(frozen=True)

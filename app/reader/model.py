@@ -62,13 +62,18 @@ def word_embeddings() -> torch.Tensor:
     return load_file(path)[BASE_WEIGHT]
 
 
-def new_reader() -> Any:
-    """The base model with a fresh answer-span head, word embeddings frozen: where training
-    starts."""
+def new_reader(init: Path | None = None) -> Any:
+    """Where training starts, word embeddings frozen: the base model with fresh heads, or the
+    reader in ``init`` (heads it lacks, such as an older reader's verifier, start fresh)."""
     from transformers import AutoModelForQuestionAnswering
 
-    model = AutoModelForQuestionAnswering.from_pretrained(base_model_dir())
-    model.get_input_embeddings().weight.requires_grad_(False)
+    from app.reader.network import ReaderNetwork
+
+    qa = AutoModelForQuestionAnswering.from_pretrained(base_model_dir())
+    model = ReaderNetwork(qa.bert, qa.qa_outputs)
+    if init is not None:
+        _load_weights(model, init, allow_missing=("verifier.",))
+    model.bert.get_input_embeddings().weight.requires_grad_(False)
     return model
 
 
@@ -85,27 +90,36 @@ def trained_state(model: Any) -> dict[str, torch.Tensor]:
 
 def load_reader(weights: Path = READER_WEIGHTS) -> Any:
     """The trained reader in float32 and eval mode (the caller chooses autocast)."""
+    from transformers import AutoConfig, AutoModelForQuestionAnswering
+
+    from app.reader.network import ReaderNetwork
+
+    qa = AutoModelForQuestionAnswering.from_config(AutoConfig.from_pretrained(base_model_dir()))
+    model = ReaderNetwork(qa.bert, qa.qa_outputs)
+    _load_weights(model, weights)
+    return model.eval()
+
+
+def _load_weights(model: Any, weights: Path, allow_missing: tuple[str, ...] = ()) -> None:
+    """Trained weights into ``model``, the frozen word embeddings from the base package."""
     import torch
     from safetensors.torch import load_file
-    from transformers import AutoConfig, AutoModelForQuestionAnswering
 
     if not weights.is_file():
         raise ReaderModelError(
             f"The reader weights {weights} are missing",
             "reinstall citewise, or train them with 'python -m evals.training.train'",
         )
-    config = AutoConfig.from_pretrained(base_model_dir())
-    model = AutoModelForQuestionAnswering.from_config(config)
     state = {name: t.to(torch.float32) for name, t in load_file(weights).items()}
     state[FROZEN_WEIGHT] = word_embeddings()
     missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = [name for name in missing if not name.startswith(allow_missing)]
     if missing or unexpected:
         raise ReaderModelError(
             f"The reader weights {weights} do not fit the model "
             f"(missing {missing[:3]}, unexpected {unexpected[:3]})",
             "reinstall citewise",
         )
-    return model.eval()
 
 
 _lock = threading.Lock()

@@ -1,8 +1,11 @@
 """Reading passages: one question against several texts, in one batched forward pass.
 
 A text longer than the model's window is read in overlapping windows; each text's best span is
-the best over its windows, and its "no answer" score the lowest of its windows' null scores
-(as in SQuAD 2.0 post-processing: one window that cannot place the answer says little).
+the best over its windows, its "no answer" score the lowest of its windows' null scores (as in
+SQuAD 2.0 post-processing: one window that cannot place the answer says little), and its
+verifier verdict the most confident of its windows'. The window (384 tokens) holds a whole
+chunk of the default size, so a passage is normally read at once, and a span is never judged
+against another part of the same passage read out of its context.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from typing import Any
 from app.reader.spans import best_span
 from ingest.embedder import native_bf16
 
-MAX_LENGTH = 256
-STRIDE = 96
+MAX_LENGTH = 384
+STRIDE = 128
 MAX_QUESTION_TOKENS = 64
 _HEADING_MARKS = re.compile(r"(?m)^[ \t]{0,3}(#{1,6})(?=[ \t])")
 
@@ -39,6 +42,8 @@ class Reading:
     null_score: float
     start: int
     end: int
+    verdict: float
+    """The verifier's logit that the text holds the answer (above zero: it does)."""
 
     @property
     def margin(self) -> float:
@@ -112,6 +117,7 @@ def read(
             token_type_ids=encoded["token_type_ids"],
         )
     readings: list[Reading | None] = [None] * len(texts)
+    verdicts = output.verdict_logits.float().tolist()
     for window, text_index in enumerate(encoded["overflow_to_sample_mapping"].tolist()):
         sequence_ids = encoded.sequence_ids(window)
         context_mask = torch.tensor([s == 1 for s in sequence_ids])
@@ -124,9 +130,10 @@ def read(
         if span is None:
             continue
         previous = readings[text_index]
+        verdict = verdicts[window]
+        if previous is not None:
+            verdict = max(verdict, previous.verdict)
         null = span.null_score if previous is None else min(previous.null_score, span.null_score)
-        if previous is None or span.score > previous.score:
-            readings[text_index] = Reading(span.score, null, span.start, span.end)
-        else:
-            readings[text_index] = Reading(previous.score, null, previous.start, previous.end)
+        best = span if previous is None or span.score > previous.score else previous
+        readings[text_index] = Reading(best.score, null, best.start, best.end, verdict)
     return readings

@@ -44,7 +44,7 @@ from app.reader.evidence import Evidence
 from app.reader.reading import Reading
 from app.reader.text_kind import TEXT_KIND_FILE, TextKindModel
 from evals.metrics.squad import contains_gold
-from evals.training.data import HELDOUT_FRACTION, Article, Paragraph, load_articles, split
+from evals.training.data import Article, Paragraph, training_split
 from evals.training.train import training_examples
 from retriever.passage import Passage
 
@@ -62,8 +62,12 @@ PER_SOURCE = 400
 FALSE_REFUSAL_TARGET = 0.08
 """Share of answerable held-out questions refused at the chosen threshold (the product target
 is at most 10% on questions we have never seen; the margin allows for a shift)."""
+LLM_FALSE_REFUSAL_TARGET = 0.02
+"""Share of answerable held-out questions under the LLM floor: the band between floor and
+threshold holds the questions the reader is unsure of, which an LLM reads and judges."""
 DENSE_GRID = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 RANK_GRID = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+VERDICT_GRID = (0.0, 0.5, 1.0, 2.0, 4.0)
 
 
 @dataclass
@@ -92,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         observations = _cached(args.cache)
         kind_figures: dict[str, Any] = {}
     else:
-        train_articles, heldout = split(load_articles(), HELDOUT_FRACTION)
+        train_articles, heldout = training_split()
         text_kind, kind_figures = fit_text_kind(train_articles, heldout, args.seed)
         text_kind.save(args.text_kind)
         observations = observe(train_articles, heldout, text_kind, args.questions, args.seed,
@@ -104,8 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     write_calibration(args.out, rerank, refusal)
     baselines = {
         **kind_figures,
-        "hit@1_retriever_order": top_holds_answer(observations, RerankWeights(0.0, 1e6)),
-        "hit@1_reader_alone": top_holds_answer(observations, RerankWeights(0.0, 0.0)),
+        "hit@1_retriever_order": top_holds_answer(observations, RerankWeights(0.0, 1e6, 0.0)),
+        "hit@1_reader_alone": top_holds_answer(observations, RerankWeights(0.0, 0.0, 0.0)),
         "hit@1_combined": hit1,
     }
     print(json.dumps({**baselines, "rerank": asdict(rerank), **figures}, indent=1))
@@ -289,11 +293,13 @@ def top_holds_answer(observations: list[Observation], weights: RerankWeights) ->
 def fit_rerank(observations: list[Observation]) -> tuple[RerankWeights, float]:
     """The weights that put a passage holding the answer first most often (the smallest
     weights among equals)."""
-    scored = [
-        (top_holds_answer(observations, RerankWeights(dense, rank)), RerankWeights(dense, rank))
+    grid = [
+        RerankWeights(dense, rank, verdict)
         for dense in DENSE_GRID
         for rank in RANK_GRID
+        for verdict in VERDICT_GRID
     ]
+    scored = [(top_holds_answer(observations, weights), weights) for weights in grid]
     best = max(score for score, _ in scored)
     return next(w for score, w in scored if score == best), best
 
@@ -314,15 +320,19 @@ def fit_refusal(
     informal = np.array([o.source in INFORMAL for o in observations])
     model = LogisticRegression(C=1.0, max_iter=1000).fit(x, y)
     probability = model.predict_proba(x)[:, 1]
-    thresholds = {
-        kind: float(np.quantile(probability[y & (informal == is_informal)], FALSE_REFUSAL_TARGET))
-        for kind, is_informal in (("edited", False), ("informal", True))
-    }
+    kinds = (("edited", False), ("informal", True))
+
+    def quantiles(share: float) -> dict[str, float]:
+        return {k: float(np.quantile(probability[y & (informal == i)], share)) for k, i in kinds}
+
+    thresholds, floors = quantiles(FALSE_REFUSAL_TARGET), quantiles(LLM_FALSE_REFUSAL_TARGET)
     fitted = RefusalModel(
         weights=dict(zip(FEATURES, (float(w) for w in model.coef_[0]), strict=True)),
         bias=float(model.intercept_[0]),
         threshold_edited=thresholds["edited"],
         threshold_informal=thresholds["informal"],
+        llm_floor_edited=floors["edited"],
+        llm_floor_informal=floors["informal"],
     )
     refused = probability < np.array([fitted.threshold(o.informality) for o in observations])
     figures: dict[str, Any] = {"questions": len(observations), "answerable": int(y.sum())}
@@ -336,6 +346,7 @@ def fit_refusal(
             "refusal_rate_unanswerable": round(float(refused[~y & rows].mean()), 4),
         }
     figures["thresholds"] = {kind: round(t, 4) for kind, t in thresholds.items()}
+    figures["llm_floors"] = {kind: round(t, 4) for kind, t in floors.items()}
     return asdict(fitted), figures
 
 
@@ -343,10 +354,13 @@ def write_calibration(path: Path, rerank: RerankWeights, refusal: dict[str, Any]
     weights = "\n".join(f"{name} = {value!r}" for name, value in refusal["weights"].items())
     path.write_text(
         "# Fitted on held-out training articles by python -m evals.training.calibrate\n"
-        f"[rerank]\ndense = {rerank.dense!r}\nrank = {rerank.rank!r}\n\n"
+        f"[rerank]\ndense = {rerank.dense!r}\nrank = {rerank.rank!r}\n"
+        f"verdict = {rerank.verdict!r}\n\n"
         f"[refusal]\nbias = {refusal['bias']!r}\n"
         f"threshold_edited = {refusal['threshold_edited']!r}\n"
-        f"threshold_informal = {refusal['threshold_informal']!r}\n\n"
+        f"threshold_informal = {refusal['threshold_informal']!r}\n"
+        f"llm_floor_edited = {refusal['llm_floor_edited']!r}\n"
+        f"llm_floor_informal = {refusal['llm_floor_informal']!r}\n\n"
         f"[refusal.weights]\n{weights}\n",
         encoding="utf-8",
     )

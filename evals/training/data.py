@@ -20,9 +20,14 @@ from pathlib import Path
 
 SHARED_QA = Path(__file__).resolve().parents[3] / "shared" / "qa"
 TRAIN_FILE = SHARED_QA / "train.json.gz"
+ADVERSARIAL_FILE = SHARED_QA / "squad20-dev-extra.json.gz"
+"""SQuAD 2.0 development articles with crowd-written unanswerable questions (19 articles)."""
 _WORD = re.compile(r"\w+")
 HELDOUT_FRACTION = 0.04
 """Share of articles held out of training, for held-out F1, ranking and refusal fitting."""
+ADVERSARIAL_HELDOUT_FRACTION = 0.3
+"""Share of the adversarial articles held out whole: few articles, so a larger share, to
+calibrate refusal on real unanswerable questions never trained on."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,15 @@ def split(articles: list[Article], fraction: float) -> tuple[list[Article], list
     train = [a for a in articles if not is_heldout(a, fraction)]
     heldout = [a for a in articles if is_heldout(a, fraction)]
     return train, heldout
+
+
+def training_split() -> tuple[list[Article], list[Article]]:
+    """(training articles, held-out articles) of both files, each split at its own share."""
+    train, heldout = split(load_articles(TRAIN_FILE), HELDOUT_FRACTION)
+    adversarial_train, adversarial_heldout = split(
+        load_articles(ADVERSARIAL_FILE), ADVERSARIAL_HELDOUT_FRACTION
+    )
+    return train + adversarial_train, heldout + adversarial_heldout
 
 
 def own_examples(article: Article) -> Iterator[Example]:

@@ -1,0 +1,68 @@
+"""Where the reader is unsure, a configured LLM decides: the engine on the bundled corpus with
+a real llama.cpp server, and calibrations that put the same question above the threshold,
+inside the band below it, or under the band."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from llama_server import LlamaServer, llama_server_fixture  # noqa: F401 (pytest fixture)
+
+from app.answer import CANNOT_ANSWER
+from app.engine import AnswerEngine
+from app.reader.calibration import Calibration, default_calibration
+from ingest.settings import Settings, load_settings
+from retriever.hybrid import open_retriever
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "When was ElyT-MaX created?"
+
+
+def engine_with(
+    insis_settings: Settings, server: LlamaServer, threshold: float, floor: float
+) -> AnswerEngine:
+    refusal = dataclasses.replace(
+        default_calibration().refusal,
+        threshold_edited=threshold,
+        threshold_informal=threshold,
+        llm_floor_edited=floor,
+        llm_floor_informal=floor,
+    )
+    calibration = Calibration(default_calibration().rerank, refusal)
+    settings = load_settings(
+        store_dir=insis_settings.store_dir,
+        llm_provider="openai",
+        llm_base_url=server.base_url,
+        llm_max_tokens=96,
+    )
+    return AnswerEngine(open_retriever(settings), settings, calibration)
+
+
+def test_in_the_band_the_extractive_backend_refuses_and_the_llm_is_asked(
+    insis_settings: Settings, llama_server: LlamaServer
+) -> None:
+    engine = engine_with(insis_settings, llama_server, threshold=0.9999, floor=0.0)
+    extractive = engine.answer(QUESTION, backend="extractive")
+    assert extractive.abstained and extractive.text.startswith(CANNOT_ANSWER)
+    llm = engine.answer(QUESTION, backend="llm")
+    assert "llm_generate" in llm.timings_ms
+    assert llm.backend == "llm" or (llm.abstained and "reader is unsure" in (llm.note or ""))
+
+
+def test_under_the_band_no_backend_asks_the_llm(
+    insis_settings: Settings, llama_server: LlamaServer
+) -> None:
+    engine = engine_with(insis_settings, llama_server, threshold=0.9999, floor=0.9999)
+    answer = engine.answer(QUESTION, backend="llm")
+    assert answer.abstained and answer.text.startswith(CANNOT_ANSWER)
+    assert "llm_generate" not in answer.timings_ms
+
+
+def test_above_the_threshold_both_backends_answer(
+    insis_settings: Settings, llama_server: LlamaServer
+) -> None:
+    engine = engine_with(insis_settings, llama_server, threshold=0.0, floor=0.0)
+    assert not engine.answer(QUESTION, backend="extractive").abstained
+    assert "llm_generate" in engine.answer(QUESTION, backend="llm").timings_ms
