@@ -18,15 +18,26 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.terms import content_stems
 from ingest.errors import SettingsError
 
 if TYPE_CHECKING:
     from app.reader.evidence import Evidence
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.toml")
-FEATURES = ("margin", "score", "best_margin", "verdict", "max_verdict", "dense", "max_dense")
+FEATURES = (
+    "margin",
+    "score",
+    "best_margin",
+    "verdict",
+    "max_verdict",
+    "dense",
+    "max_dense",
+    "coverage",
+)
 """BM25 scores are left out on purpose: they grow with the size of the corpus, so a weight
-fitted on one corpus would not carry over to another."""
+fitted on one corpus would not carry over to another; ``coverage`` (the share of the
+question's content words that the quoted passage holds) is the lexical signal instead."""
 
 
 @dataclass(frozen=True)
@@ -119,4 +130,14 @@ def features(evidence: Evidence) -> dict[str, float]:
         "max_verdict": max(r.verdict for r in readings),
         "dense": best.passage.dense_score or 0.0,
         "max_dense": max(dense, default=0.0),
+        "coverage": coverage(evidence.question, best.passage.text),
     }
+
+
+def coverage(question: str, text: str) -> float:
+    """The share of the question's content words (stemmed) that occur in ``text``: a passage
+    on another subject that shares one word with the question ("annual") covers little."""
+    asked = set(content_stems(question))
+    if not asked:
+        return 1.0
+    return len(asked & set(content_stems(text))) / len(asked)
