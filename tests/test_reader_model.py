@@ -23,6 +23,18 @@ def test_the_reader_finds_the_answer_span() -> None:
     assert reading.margin > 0
 
 
+def test_the_verifier_is_surer_of_a_passage_that_answers() -> None:
+    tokenizer, model = shared_reader()
+    answers, other = read(
+        tokenizer,
+        model,
+        "How tall is the Eiffel Tower?",
+        [TOWER, "Annual billing gives a 15% discount on every plan."],
+    )
+    assert answers is not None and other is not None
+    assert answers.verdict > 0 and answers.verdict > other.verdict + 1
+
+
 def test_heading_marks_are_blanked_for_the_reader_and_offsets_kept() -> None:
     text = "## Lighthouses\n\nThe Auk light is #1 on the coast.\n    # code comment"
     plain = without_markup(text)

@@ -5,8 +5,10 @@ through the real pipeline: they are ingested into a temporary index and each que
 answered from the hybrid retriever's passages. To make questions the corpus cannot answer,
 some paragraphs of every article (and some whole one-paragraph articles) are left out of the
 index: their questions still find passages about the same subject, which is the hard case of
-a RAG system (a question near the corpus, not in it). Questions whose answer still occurs in
-the indexed text are skipped as ambiguous.
+a RAG system (a question near the corpus, not in it). Some whole articles are left out too:
+their questions find only passages on other subjects that share a word or two with them,
+the off-topic question a user asks of a library that does not cover it. Questions whose answer
+still occurs in the indexed text are skipped as ambiguous.
 
 Some sources are one "article" holding thousands of unrelated short documents (tweets,
 product reviews, chat dialogues, news sentences); training read only a sample of them. Their
@@ -49,6 +51,7 @@ from evals.training.train import training_examples
 from retriever.passage import Passage
 
 LEFT_OUT_SHARE = 0.3
+ARTICLE_LEFT_OUT_SHARE = 0.15
 COLLECTIONS = ("tweetqa", "subjqa", "molweni", "qamr")
 """Sources whose articles are collections of unrelated short documents."""
 INFORMAL = ("tweetqa", "subjqa", "molweni", "friendsqa")
@@ -129,9 +132,9 @@ def _cached(path: Path) -> list[Observation]:
         ) from None
 
 
-def _left_out(key: str) -> bool:
-    digest = hashlib.sha256(f"left-out/{key}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64 < LEFT_OUT_SHARE
+def _left_out(key: str, share: float = LEFT_OUT_SHARE, salt: str = "left-out") -> bool:
+    digest = hashlib.sha256(f"{salt}/{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
 
 
 Asked = tuple[str, str, bool, list[str]]
@@ -174,6 +177,8 @@ def corpus_and_questions(
             p for i, p in enumerate(article.paragraphs)
             if not _left_out(article.key if whole else f"{article.key}#{i}")
         ]  # fmt: skip
+        if not whole and _left_out(article.key, ARTICLE_LEFT_OUT_SHARE, "article-left-out"):
+            kept = []
         text = "\n\n".join(p.context.strip() for p in kept)
         if text:
             texts[f"{article.source}-{article.title}"[:120]] = text
