@@ -496,6 +496,19 @@ class ChunkStore:
                 return hits[:n]
             fetch += n + len(found) - len(hits)
 
+    @_refetching
+    def similarities(self, embedding: Sequence[float], ids: Sequence[str]) -> dict[str, float]:
+        """Cosine similarity of ``embedding`` to the stored vectors of these chunks (those
+        Chroma holds; vectors are stored normalised)."""
+        if not ids:
+            return {}
+        got = self._chunks.get(ids=list(ids), include=["embeddings"])
+        query = list(embedding)
+        return {
+            i: float(sum(a * b for a, b in zip(query, vector, strict=True)))
+            for i, vector in zip(got["ids"], got["embeddings"], strict=True)
+        }
+
     # Writing: the order of these steps is what makes writes crash-safe ----------------------
 
     def _bump_revision(self) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from ingest.errors import QueryError
 from ingest.settings import Settings
-from retriever.dense import dense_search
+from retriever.dense import dense_search, with_similarity
 from retriever.documents import DocumentTexts
 from retriever.fusion import fuse
 from retriever.lexical import LexicalSearch
@@ -88,7 +88,8 @@ class HybridRetriever:
         # Both searches read their hits from the lexical index, so it catches up first.
         self.lexical.catch_up()
         lexical_hits = _lexical_worker.submit(self.lexical.search, text, n, wanted)
-        dense = dense_search(self.store, self.embedder, text, n, wanted)
+        embedding = self.embedder.embed_query(text)
+        dense = dense_search(self.store, embedding, n, wanted)
         lexical = lexical_hits.result()
         candidates = fuse(
             dense,
@@ -97,7 +98,8 @@ class HybridRetriever:
             lexical_weight=self.settings.lexical_weight,
             rrf_k=self.settings.rrf_k,
         )
-        return merge(candidates, k, self.settings.chunk_size)
+        passages = merge(candidates, k, self.settings.chunk_size)
+        return with_similarity(self.store, embedding, passages)
 
 
 _lexical_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citewise-lexical")

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 class Passage:
     """A contiguous span of one document, ``document_text[start:end] == text``.
 
-    Scores are ``None`` on the side that did not find the passage.
+    Scores are ``None`` on the side that did not find the passage; ``similarity`` is the
+    cosine similarity of the passage's best chunk to the question whichever side found it.
     """
 
     doc_id: str
@@ -24,6 +25,7 @@ class Passage:
     dense_score: float | None = None
     lexical_score: float | None = None
     chunk_ids: tuple[str, ...] = ()
+    similarity: float | None = None
 
     @property
     def heading(self) -> str:

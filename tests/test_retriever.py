@@ -65,6 +65,13 @@ def test_a_rare_code_found_only_lexically_still_ranks(notes_settings: Settings) 
     [found] = [p for p in passages if p.doc_id == "bakery.txt"]
     assert found.dense_score is None and found.lexical_score is not None
     assert passages.index(found) <= 1
+    assert found.similarity is not None and -1.0 <= found.similarity <= 1.0
+
+
+def test_every_passage_carries_its_similarity_to_the_question(notes_settings: Settings) -> None:
+    passages = retriever_for(notes_settings).search("When do cats chase prey?", k=3)
+    assert all(p.similarity is not None for p in passages)
+    assert all(p.similarity == p.dense_score for p in passages if p.dense_score is not None)
 
 
 def test_a_paraphrase_found_only_densely_still_ranks(notes_settings: Settings) -> None:

@@ -23,6 +23,7 @@ from ingest.errors import SettingsError
 
 if TYPE_CHECKING:
     from app.reader.evidence import Evidence
+    from retriever.passage import Passage
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.toml")
 FEATURES = (
@@ -121,17 +122,24 @@ def features(evidence: Evidence) -> dict[str, float]:
         nothing = {"margin": -20.0, "best_margin": -20.0, "verdict": -20.0, "max_verdict": -20.0}
         return {name: 0.0 for name in FEATURES} | nothing
     readings = [i.reading for i in evidence.read if i.reading is not None]
-    dense = [item.passage.dense_score or 0.0 for item in evidence.read]
+    dense = [_similarity(item.passage) for item in evidence.read]
     return {
         "margin": best.reading.margin,
         "score": best.reading.score,
         "best_margin": max(r.margin for r in readings),
         "verdict": best.reading.verdict,
         "max_verdict": max(r.verdict for r in readings),
-        "dense": best.passage.dense_score or 0.0,
+        "dense": _similarity(best.passage),
         "max_dense": max(dense, default=0.0),
         "coverage": coverage(evidence.question, best.passage.text),
     }
+
+
+def _similarity(passage: Passage) -> float:
+    """The passage's cosine similarity to the question (0 when unknown)."""
+    if passage.similarity is not None:
+        return passage.similarity
+    return passage.dense_score or 0.0
 
 
 def coverage(question: str, text: str) -> float:

@@ -273,7 +273,12 @@ def observe(
 
 
 def _passage_json(p: Passage) -> dict[str, Any]:
-    return {"dense_score": p.dense_score, "lexical_score": p.lexical_score, "text": p.text}
+    return {
+        "dense_score": p.dense_score,
+        "lexical_score": p.lexical_score,
+        "similarity": p.similarity,
+        "text": p.text,
+    }
 
 
 def _evidence(o: Observation, weights: RerankWeights) -> Evidence:
@@ -281,7 +286,7 @@ def _evidence(o: Observation, weights: RerankWeights) -> Evidence:
         Passage(
             doc_id=str(i), title="", source="", text=p["text"], start=0, end=0, heading_path=(),
             page=None, fused_score=0.0, dense_score=p["dense_score"],
-            lexical_score=p["lexical_score"],
+            lexical_score=p["lexical_score"], similarity=p["similarity"],
         )
         for i, p in enumerate(o.passages)
     ]  # fmt: skip
