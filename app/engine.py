@@ -129,7 +129,9 @@ class AnswerEngine:
         if not passages:
             self._check_index()
         retrieved = time.perf_counter()
-        evidence = read_evidence(question, query, passages, self.calibration.rerank)
+        # A follow-up is read with the words its query took from the conversation, so that
+        # "which company has a joint lab with it?" names what "it" is to the reader too.
+        evidence = read_evidence(query, query, passages, self.calibration.rerank)
         read_at = time.perf_counter()
         score = self.calibration.refusal.probability(features(evidence))
         informality = functools.cache(

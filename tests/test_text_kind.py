@@ -66,11 +66,19 @@ def test_a_missing_or_broken_model_file_says_how_to_make_it(tmp_path: Path) -> N
 
 
 def test_the_refusal_threshold_moves_from_edited_to_informal_with_the_text() -> None:
-    model = RefusalModel(weights={}, bias=0.0, threshold_edited=0.5, threshold_informal=0.3)
+    model = RefusalModel(
+        weights={},
+        bias=0.0,
+        threshold_edited=0.5,
+        threshold_informal=0.3,
+        llm_floor_edited=0.2,
+        llm_floor_informal=0.1,
+    )
     assert model.threshold(0.0) == 0.5
     assert model.threshold(1.0) == 0.3
     assert model.threshold(0.5) == pytest.approx(0.4)
     assert model.threshold(-1.0) == 0.5 and model.threshold(2.0) == 0.3
+    assert model.llm_floor(0.0) == 0.2 and model.llm_floor(0.5) == pytest.approx(0.15)
 
 
 def test_the_shipped_calibration_has_a_threshold_for_each_kind_of_text() -> None:

@@ -93,11 +93,6 @@ def test_a_passage_on_another_subject_does_not_answer(
     assert answer.abstained, answer.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the second part is read as 'Which company has a joint lab with it?', without its "
-    "referent, and falls under the refusal threshold",
-)
 def test_both_parts_of_a_two_part_question_are_answered_and_cited(engine: AnswerEngine) -> None:
     answer = engine.answer(
         "where is the LN2 laboratory located and which company has a joint lab with it?"
