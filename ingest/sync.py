@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.crash import crash_point
-from ingest.display import quoted, shown
+from ingest.display import counted, quoted, shown
 from ingest.errors import DocumentError
 from ingest.lock import Waiting
 from ingest.records import Chunk, DocumentRecord
@@ -97,11 +97,33 @@ class SyncReport:
             f.chunks for f in self.files if f.status in (FileStatus.ADDED, FileStatus.UPDATED)
         )
 
+    def to_json(self) -> dict[str, object]:
+        """Every file's result and the totals, as ``citewise ingest --json`` prints them."""
+        return {
+            "files": [
+                {
+                    "path": f.path,
+                    "doc_id": f.doc_id,
+                    "status": str(f.status),
+                    "message": f.message,
+                    "chunks": f.chunks,
+                }
+                for f in self.files
+            ],
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "failed": len(self.failed),
+            "skipped": self.skipped,
+            "chunks_written": self.chunks,
+        }
+
     def summary(self) -> str:
         return (
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
             f"removed {self.removed}, failed {len(self.failed)}, skipped {self.skipped}; "
-            f"{self.chunks} chunks written"
+            f"{counted(self.chunks, 'chunk')} written"
         )
 
 
@@ -191,20 +213,17 @@ class _Sync:
 
     def candidates(self, paths: list[Path]) -> tuple[list[_Candidate], list[Path]]:
         """The files to sync and the folders whose vanished files are to be pruned."""
-        from ingest.loaders import is_supported
+        from ingest.loaders import unsupported_reason
 
         found: list[_Candidate] = []
         folders: list[Path] = []
         for given in paths:
             for file in self._files(given, folders):
                 path, doc_id = file.path, file.relative
-                if not is_supported(path):
-                    suffix = path.suffix or "(none)"
-                    self.report.files.append(
-                        FileResult(
-                            str(path), doc_id, FileStatus.SKIPPED, f"unsupported extension {suffix}"
-                        )
-                    )
+                reason = unsupported_reason(path)
+                if reason is not None:
+                    skipped = FileResult(str(path), doc_id, FileStatus.SKIPPED, reason)
+                    self.report.files.append(skipped)
                     continue
                 first = self.claimed.setdefault(doc_id, path)
                 if first != path:

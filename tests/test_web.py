@@ -14,7 +14,7 @@ from app.web.chat import engine_history
 from app.web.corpus import safe_name, store_upload
 from app.web.launch import check_binding
 from app.web.render import Turn, answer_message, sources_panel, text, user_message
-from ingest.errors import DocumentError, SettingsError
+from ingest.errors import DocumentError, SettingsError, UnsupportedFile
 from ingest.settings import Settings, load_settings
 from retriever.passage import Passage
 
@@ -152,7 +152,7 @@ def test_uploads_of_unsupported_types_are_refused(tmp_path: Path) -> None:
     settings = load_settings(store_dir=tmp_path / "store")
     source = tmp_path / "tmpfile"
     source.write_bytes(b"MZ")
-    with pytest.raises(DocumentError, match=r"^\.exe files are not supported \(use one of .*\.md"):
+    with pytest.raises(UnsupportedFile, match=r"^unsupported extension \.exe; citewise reads .*\.md"):
         store_upload(source, "tool.exe", settings)
     assert not settings.uploads.exists()
 
