@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ingest.loaders import Block, ParsedDocument
-from ingest.records import Chunk
+from ingest.records import Chunk, Place
 from ingest.sentences import sentence_spans
 
 CHUNKER_VERSION = 1
@@ -206,6 +206,25 @@ def _chunks(
                 source=source,
                 heading_path=doc.blocks[path_block].heading_path,
                 page=doc.blocks[first].page,
+                places=_places(doc.blocks, first, start, end),
+                page_unit=doc.page_unit,
             )
         )
     return chunks
+
+
+def _places(blocks: list[Block], first: int, start: int, end: int) -> tuple[Place, ...]:
+    """Where the parts of ``text[start:end]`` come from (see ``Chunk.places``); none when the
+    whole span is plain text of one page, which is what ``Chunk.page`` already says."""
+    places: list[Place] = []
+    index = first
+    while index < len(blocks) and blocks[index].start < end:
+        block = blocks[index]
+        place = Place(max(block.start, start), block.page, block.row, block.ocr)
+        last = places[-1] if places else None
+        if last is None or (last.page, last.row, last.ocr) != (place.page, place.row, place.ocr):
+            places.append(place)
+        index += 1
+    if len(places) == 1 and places[0].row is None and not places[0].ocr:
+        return ()
+    return tuple(places)
