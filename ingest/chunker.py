@@ -3,8 +3,11 @@
 A chunk is a span of the document's normalised text, so ``text[start:end]`` is the chunk.
 Blocks that fit are packed whole; a block bigger than a chunk is cut between sentences, and
 only a sentence bigger than a chunk is cut between words. A heading closes the chunk before
-it, so a section's title travels with its content. Overlap repeats whole sentences of the
-same section only: overlap across a heading would be embedded and stored for nothing.
+it, so a section's title travels with its content. A table row is a chunk of its own (with the
+heading or caption before it, if any): it names its columns, so it stands alone, and the
+reader picks the right row far more often reading rows one by one than a block of them.
+Overlap repeats whole sentences of the same section only: overlap across a heading would be
+embedded and stored for nothing; rows get none.
 """
 
 from __future__ import annotations
@@ -158,11 +161,16 @@ def chunk_document(
                 # Rather than leave a heading alone in a chunk, start its block beside it.
                 pending.extend(reversed(parts))
                 continue
-        if current and ((is_heading and has_content) or too_big):
+        row_edge = (
+            has_content
+            and unit.block != current[-1].block
+            and "table_row" in (block.kind, doc.blocks[current[-1].block].kind)
+        )
+        if current and ((is_heading and has_content) or too_big or row_edge):
             spans.append((current[0].start, current[-1].end))
             start = None
             same_section = doc.blocks[current[-1].block].heading_path == block.heading_path
-            if not is_heading and same_section and has_content:
+            if not is_heading and same_section and has_content and not row_edge:
                 budget = min(overlap, chunk_size - (unit.end - current[-1].end))
                 start = _overlap_start(doc, sentences, current, budget)
             if start is None:

@@ -34,6 +34,8 @@ from ingest.walk import Finding, FoundFile, Verdict, inspect, is_utf8, walk
 
 if TYPE_CHECKING:
     from ingest.embedder import Embedder
+    from ingest.loaders import ParsedDocument
+    from ingest.parse_worker import Attached
     from ingest.settings import Settings
 
 Progress = Callable[[str, int, int], None]
@@ -238,6 +240,7 @@ class _Sync:
 
     def visit(self, candidate: _Candidate) -> None:
         """Skips an unchanged file, or parses and chunks it for the next embedding group."""
+        from ingest.loaders import carries_attachments
         from ingest.parse_worker import ParseJob, parse_in_worker
 
         path, doc_id = candidate.path, candidate.doc_id
@@ -287,6 +290,23 @@ class _Sync:
         except DocumentError as exc:
             self._fail(path, doc_id, str(exc))
             return
+        self._queue(candidate, doc_id, parsed, chunks, source, digest, old)
+        if result.attached or (old is not None and carries_attachments(path)):
+            self._attachments(candidate, result.attached, source, digest, old is not None)
+        if sum(len(p.chunks) for p in self.pending) >= EMBED_GROUP_CHUNKS:
+            self.flush()
+
+    def _queue(
+        self,
+        candidate: _Candidate,
+        doc_id: str,
+        parsed: ParsedDocument,
+        chunks: list[Chunk],
+        source: str,
+        digest: str,
+        old: DocumentRecord | None,
+    ) -> None:
+        """Adds a parsed document to the next embedding group."""
         record = DocumentRecord(
             doc_id=doc_id,
             title=parsed.title,
@@ -299,8 +319,44 @@ class _Sync:
         chunks = [replace(c, doc_hash=digest) for c in chunks]
         status = FileStatus.ADDED if old is None else FileStatus.UPDATED
         self.pending.append(_Pending(candidate, record, chunks, status))
-        if sum(len(p.chunks) for p in self.pending) >= EMBED_GROUP_CHUNKS:
-            self.flush()
+
+    def _attachments(
+        self,
+        candidate: _Candidate,
+        attached: list[Attached],
+        source: str,
+        digest: str,
+        replacing: bool,
+    ) -> None:
+        """Indexes a file's attachments as documents ``<id>/<name>`` (same source and hash as
+        the file, so they are unchanged, updated and pruned with it), and removes those of
+        an earlier version that the new one no longer carries."""
+        prefix = f"{candidate.doc_id}/"
+        ids = {a.doc_id for a in attached}
+        olds = self.store.records(ids) if ids else {}
+        if replacing:
+            for record in self.store.documents():
+                if record.doc_id.startswith(prefix) and record.source == source:
+                    if record.doc_id not in ids and self.store.remove(record.doc_id):
+                        self.report.files.append(
+                            FileResult(
+                                record.source,
+                                record.doc_id,
+                                FileStatus.REMOVED,
+                                chunks=record.chunks,
+                            )
+                        )
+        for item in attached:
+            shown_path = f"{candidate.path}/{item.name}"
+            if item.document is None:
+                self._fail(shown_path, item.doc_id, item.error)
+                continue
+            if not item.chunks:
+                self._fail(shown_path, item.doc_id, "no text to index")
+                continue
+            part = _Candidate(Path(shown_path), item.doc_id)
+            old = olds.get(item.doc_id)
+            self._queue(part, item.doc_id, item.document, item.chunks, source, digest, old)
 
     def flush(self) -> None:
         """Embeds the pending documents together, then writes each in crash-safe order."""

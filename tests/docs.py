@@ -248,7 +248,7 @@ BAD_FILE_ERRORS = {
     "encrypted.pdf": "is encrypted",
     "truncated.pdf": "is damaged or not a PDF",
     "not_really.pdf": "is damaged or not a PDF",
-    "scanned.pdf": "has no extractable text (scanned PDF?)",
+    "scanned.pdf": "has no extractable text",
     "broken.docx": "is not a valid Word .docx file",
     "scripts_only.html": "has no visible text",
     "slides.key": "unsupported extension .key",

@@ -22,6 +22,7 @@ __all__ = [
     "Block",
     "BlockKind",
     "ParsedDocument",
+    "carries_attachments",
     "is_supported",
     "load_document",
     "normalise",
@@ -57,15 +58,28 @@ _LOADERS: dict[str, tuple[str, str]] = {
     ".tsv": ("TSV", "ingest.loaders.delimited:load_tsv"),
     ".xlsx": ("Excel", "ingest.loaders.spreadsheet:load_xlsx"),
     ".pptx": ("PowerPoint", "ingest.loaders.slides:load_pptx"),
+    ".epub": ("EPUB", "ingest.loaders.ebook:load_epub"),
+    ".eml": ("e-mail", "ingest.loaders.mail:load_eml"),
+    ".png": ("an image", "ingest.loaders.images:load_image"),
+    ".jpg": ("an image", "ingest.loaders.images:load_image"),
+    ".jpeg": ("an image", "ingest.loaders.images:load_image"),
+    ".tif": ("an image", "ingest.loaders.images:load_image"),
+    ".tiff": ("an image", "ingest.loaders.images:load_image"),
 }
 """Extension -> (format name, "module:function" of its loader)."""
-_ZIP_BASED = frozenset({".docx", ".xlsx", ".pptx"})
+_ZIP_BASED = frozenset({".docx", ".xlsx", ".pptx", ".epub"})
+_CONTAINERS = frozenset({".eml"})
 SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(sorted(_LOADERS))
 
 
 def is_supported(path: Path) -> bool:
     """Whether ``load_document`` knows the file's extension."""
     return path.suffix.lower() in _LOADERS
+
+
+def carries_attachments(path: Path) -> bool:
+    """Whether files of this kind may hold others indexed as documents of their own."""
+    return path.suffix.lower() in _CONTAINERS
 
 
 def unsupported_reason(path: Path) -> str | None:

@@ -57,6 +57,9 @@ class ParsedDocument:
     text: str
     blocks: list[Block] = field(default_factory=list)
     page_unit: str = "page"
+    attachments: tuple[tuple[str, bytes], ...] = ()
+    """Files carried inside this one (an e-mail's attachments): ``(file name, content)``,
+    each indexed as a document of its own."""
 
 
 def normalise(text: str) -> str:
@@ -138,6 +141,15 @@ class DocumentBuilder:
         end = self._length + len(text)
         self.blocks.append(Block(self._length, end, kind, path, page, row, ocr))
         self._length = end
+
+    def append(self, document: ParsedDocument) -> None:
+        """Add the blocks of another parsed document (a chapter, a mail body), each heading
+        at its depth there, below the headings already open here."""
+        base = len(self.headings.path)
+        for block in document.blocks:
+            level = base + len(block.heading_path) if block.kind == "heading" else 1
+            text = document.text[block.start : block.end]
+            self.add(text, block.kind, level=level, page=block.page, row=block.row, ocr=block.ocr)
 
     def build(self, title: str, page_unit: str = "page") -> ParsedDocument:
         text = "".join(self._parts)
