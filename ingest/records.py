@@ -39,7 +39,7 @@ def describe_place(page: int | None, row: int | None, page_unit: str = "page") -
     return ", ".join(parts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chunk:
     """A piece of a document, with the offsets that locate it exactly.
 
