@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import struct
+import time
 import tracemalloc
 import zlib
 from pathlib import Path
@@ -324,3 +325,56 @@ def test_a_folder_of_every_kind_ingests_and_each_question_is_answered_from_its_p
             assert fact.heading in passage.heading_path, (fact, passage.heading_path)
         as_json = citation.to_json()
         assert as_json["location"] == fact.location and as_json["ocr"] == fact.ocr
+
+
+def _tesseract_processes() -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        program = command[0].rsplit(b"/", 1)[-1]
+        if entry.name.isdigit() and [program, *command[1:3]] == [b"tesseract", b"stdin", b"stdout"]:
+            found.append(int(entry.name))
+    return found
+
+
+def test_ocr_stops_at_once_when_the_parser_is_killed_for_its_time_limit() -> None:
+    """The worker is killed (as ``ParseWorker.run`` does at the time limit) while Tesseract
+    reads a page: Tesseract goes with it, rather than finishing pages nobody waits for."""
+    import threading
+
+    from pypdf import PdfReader, PdfWriter
+
+    from ingest.parse_worker import ParseWorker
+
+    writer = PdfWriter()
+    for _ in range(5):
+        writer.append(PdfReader(io.BytesIO(scanned_pdf())))  # ten pages, seconds of OCR each
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    worker = ParseWorker()
+    job = ParseJob(Path("long-scan.pdf"), buffer.getvalue(), "s", "/s", 1200, 200, LIMIT_MB)
+    outcome: list[BaseException] = []
+
+    def parse() -> None:
+        try:
+            worker.run(job, 120.0)
+        except DocumentError as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=parse)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not _tesseract_processes() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _tesseract_processes(), "OCR never started"
+    worker._process.kill()  # what the time limit does
+    thread.join(30)
+    worker.stop()
+    deadline = time.monotonic() + 0.5  # Tesseract would finish its page (seconds) if not killed
+    while _tesseract_processes() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _tesseract_processes() == []
+    assert outcome and "parser stopped" in str(outcome[0])
