@@ -141,7 +141,8 @@ def main() -> None:
         base_s, _ = _best("baseline.txt", baseline, args.rounds)
         seconds, chunks = _best(name, data, args.rounds)
         kb = len(data) / 1000
-        print(f"{name:<16}{kb:>8.0f}{chunks:>8}{seconds:>9.2f}{kb / seconds:>9.0f}{kb / base_s:>15.0f}")
+        speeds = f"{kb / seconds:>9.0f}{kb / base_s:>15.0f}"
+        print(f"{name:<16}{kb:>8.0f}{chunks:>8}{seconds:>9.2f}{speeds}")
     seconds, chunks = _best("scanned.pdf", _scanned_pdf(), 1)
     print(f"OCR (Tesseract, A4 at 300 dpi): {OCR_PAGES} pages in {seconds:.1f} s, "
           f"{OCR_PAGES / seconds:.2f} pages/s, {seconds / OCR_PAGES:.1f} s/page")  # fmt: skip

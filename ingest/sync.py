@@ -334,18 +334,17 @@ class _Sync:
         prefix = f"{candidate.doc_id}/"
         ids = {a.doc_id for a in attached}
         olds = self.store.records(ids) if ids else {}
-        if replacing:
-            for record in self.store.documents():
-                if record.doc_id.startswith(prefix) and record.source == source:
-                    if record.doc_id not in ids and self.store.remove(record.doc_id):
-                        self.report.files.append(
-                            FileResult(
-                                record.source,
-                                record.doc_id,
-                                FileStatus.REMOVED,
-                                chunks=record.chunks,
-                            )
-                        )
+        stale = [
+            r
+            for r in (self.store.documents() if replacing else [])
+            if r.doc_id.startswith(prefix) and r.source == source and r.doc_id not in ids
+        ]
+        for record in stale:
+            if self.store.remove(record.doc_id):
+                removed = FileResult(
+                    record.source, record.doc_id, FileStatus.REMOVED, chunks=record.chunks
+                )
+                self.report.files.append(removed)
         for item in attached:
             shown_path = f"{candidate.path}/{item.name}"
             if item.document is None:

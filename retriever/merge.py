@@ -95,11 +95,7 @@ def _leftover(span: _Span, taken: list[_Span]) -> _Span | None:
 def _places(members: list[Candidate]) -> tuple[Place, ...]:
     """The places of the merged chunks, a plain chunk standing for one place at its start,
     so that a plain chunk on page 3 after one spanning pages 1 and 2 still says page 3."""
-    places = {
-        p
-        for c in members
-        for p in (c.chunk.places or (Place(c.chunk.start, c.chunk.page),))
-    }
+    places = {p for c in members for p in (c.chunk.places or (Place(c.chunk.start, c.chunk.page),))}
     if len({p.page for p in places}) == 1 and not any(p.row or p.ocr for p in places):
         return ()
     return tuple(sorted(places, key=lambda p: (p.start, p.row is not None or p.ocr)))

@@ -38,11 +38,11 @@ HELIOS_TITLE = "Helios-3 Solar Project: Annual Report 2023"
 
 def markdown_table() -> bytes:
     return (
-        "# Pricing\n\nAll prices are per month and include VAT.\n\n"
-        "| Plan | Price | Support |\n|------|------:|---------|\n"
-        "| Basic | 0 EUR/month | none |\n| Pro | 20 EUR/month | email |\n"
-        "| Team | 50 EUR/month | phone |\n\nPrices change every January.\n"
-    ).encode()
+        b"# Pricing\n\nAll prices are per month and include VAT.\n\n"
+        b"| Plan | Price | Support |\n|------|------:|---------|\n"
+        b"| Basic | 0 EUR/month | none |\n| Pro | 20 EUR/month | email |\n"
+        b"| Team | 50 EUR/month | phone |\n\nPrices change every January.\n"
+    )
 
 
 def html_table() -> bytes:
@@ -80,9 +80,9 @@ def csv_table(rows: int = 0) -> bytes:
 
 def tsv_table() -> bytes:
     return (
-        "Name\tRole\tOffice\nAda Lovelace\tChief Technology Officer\tRoom 12\n"
-        "Grace Hopper\tHead of Research\tRoom 7\n"
-    ).encode()
+        b"Name\tRole\tOffice\nAda Lovelace\tChief Technology Officer\tRoom 12\n"
+        b"Grace Hopper\tHead of Research\tRoom 7\n"
+    )
 
 
 def xlsx_workbook() -> bytes:
@@ -181,7 +181,9 @@ def helios_pdf() -> bytes:
     pdf.set_font("helvetica", "B", 20)
     pdf.multi_cell(0, 10, HELIOS_TITLE, **line)
     pdf.set_font("helvetica", size=11)
-    pdf.multi_cell(0, 6, "The project started in 2021. It installed panels on twelve roofs.", **line)
+    pdf.multi_cell(
+        0, 6, "The project started in 2021. It installed panels on twelve roofs.", **line
+    )
     pdf.add_page()
     pdf.multi_cell(0, 6, "Revenue in 2023 was 4.2 million euros, up from 3.1 million.", **line)
     return bytes(pdf.output())
@@ -198,7 +200,9 @@ def _page_image(lines: list[str], size: tuple[int, int] = (2480, 3508)) -> Image
 
 def scanned_pdf() -> bytes:
     """Two A4 pages that are only pictures of text, as a scanner writes them."""
-    first = _page_image(["Memo: Harbour dredging", "The dredging of the north harbour starts in May."])
+    first = _page_image(
+        ["Memo: Harbour dredging", "The dredging of the north harbour starts in May."]
+    )
     second = _page_image(["Budget", "The dredging budget is 3.4 million euros."])
     buffer = io.BytesIO()
     first.save(buffer, format="PDF", save_all=True, append_images=[second], resolution=300)
@@ -225,7 +229,8 @@ FACTS = [
     Fact("tales.epub", "When did the storm destroy the old pier?", "1953", "", "The Storm"),
     Fact("visit.eml", "When is the harbour visit planned?", "14 March", ""),
     Fact("visit.eml/agenda.pdf", "Where does the visit end with lunch?", "Fisherman", "page 1"),
-    Fact("helios.pdf", "What was the revenue in 2023?", "4.2 million euros", "page 2", HELIOS_TITLE),
+    Fact("helios.pdf", "What was the revenue in 2023?", "4.2 million euros", "page 2",
+         HELIOS_TITLE),
     Fact("scanned-memo.pdf", "What is the dredging budget?", "3.4 million euros", "page 2",
          ocr=True),
     Fact("ferry.png", "When does the ferry to Sandvik leave?", "07:45", "", ocr=True),

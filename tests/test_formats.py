@@ -20,8 +20,8 @@ from formats import (
     FACTS,
     HELIOS_TITLE,
     csv_table,
-    epub_book,
     eml_message,
+    epub_book,
     helios_pdf,
     mixed_files,
     png_text,
@@ -68,7 +68,7 @@ def test_csv_rows_name_their_columns_and_keep_their_numbers() -> None:
 
 
 def test_csv_delimiter_is_sniffed_and_a_semicolon_in_a_cell_cannot_split_it() -> None:
-    data = 'Plan;Price;Note\nPro;20;"monthly; cancel any time"\n'.encode()
+    data = b'Plan;Price;Note\nPro;20;"monthly; cancel any time"\n'
     assert _rows(_load("plans.csv", data)) == [
         (2, "Plan: Pro; Price: 20; Note: monthly, cancel any time")
     ]
@@ -109,7 +109,10 @@ def test_pptx_slides_are_pages_with_titles_notes_and_tables() -> None:
     notes = next(b for b in doc.blocks if "Vestas" in doc.text[b.start : b.end])
     assert (notes.page, notes.heading_path) == (2, ("Turbines",))
     assert doc.text[notes.start : notes.end].startswith("Speaker notes: ")
-    assert _rows(doc) == [(2, "Phase: Foundations; Month: April"), (3, "Phase: Cabling; Month: June")]
+    assert _rows(doc) == [
+        (2, "Phase: Foundations; Month: April"),
+        (3, "Phase: Cabling; Month: June"),
+    ]
     chunks = chunk_document(doc, "wind.pptx", "wind.pptx", 1200, 200)
     assert {c.page_unit for c in chunks} == {"slide"} and {c.page for c in chunks} == {1, 2, 3}
 
@@ -182,7 +185,9 @@ def test_a_png_of_text_is_read_by_ocr() -> None:
 
 def _png_header(width: int, height: int) -> bytes:
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0"))
@@ -226,7 +231,8 @@ def test_a_big_table_is_packed_and_a_100k_row_csv_parses_in_bounded_memory() -> 
     assert peak < 40 * len(data)  # measured: 29x the file's size
     last = parsed.chunks[-1]
     assert last.places[-1].row == 100_003
-    small = parse_and_chunk(ParseJob(Path("t.csv"), csv_table(MAX_ROWS_ALONE - 3), "t", "/t", 1200, 200, LIMIT_MB))  # fmt: skip
+    rows = csv_table(MAX_ROWS_ALONE - 3)  # 199 data rows: each a chunk
+    small = parse_and_chunk(ParseJob(Path("t.csv"), rows, "t", "/t", 1200, 200, LIMIT_MB))
     assert len(small.chunks) == MAX_ROWS_ALONE - 1
 
 

@@ -154,7 +154,9 @@ def test_uploads_of_unsupported_types_are_refused(tmp_path: Path) -> None:
     settings = load_settings(store_dir=tmp_path / "store")
     source = tmp_path / "tmpfile"
     source.write_bytes(b"MZ")
-    with pytest.raises(UnsupportedFile, match=r"^unsupported extension \.exe; citewise reads .*\.md"):
+    with pytest.raises(
+        UnsupportedFile, match=r"^unsupported extension \.exe; citewise reads .*\.md"
+    ):
         store_upload(source, "tool.exe", settings)
     assert not settings.uploads.exists()
 

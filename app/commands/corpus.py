@@ -47,8 +47,10 @@ def ingest(
 
     Re-running syncs: unchanged files are skipped (no model is even loaded), changed files
     are re-indexed, and files gone from an ingested folder are removed from the index.
-    Formats: .txt .md .html .htm .pdf .docx; other files are skipped. A file that cannot be
-    read is reported and the others are still ingested; the exit code is then 1.
+    Formats: .txt .md .html .htm .pdf .docx .csv .tsv .xlsx .pptx .epub .eml, and pictures of
+    text (.png .jpg .jpeg .tif .tiff, read by OCR, as are scanned PDF pages); other files are
+    skipped. A file that cannot be read is reported and the others are still ingested; the
+    exit code is then 1.
 
     \b
     Examples:

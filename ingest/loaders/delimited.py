@@ -33,8 +33,7 @@ def _records(text: str, tab: bool) -> Iterator[tuple[int, list[str]]]:
     """``(row number, cells)``; the number counts records as a spreadsheet shows them."""
     reader = csv.reader(io.StringIO(text, newline=""), _dialect(text, tab))
     try:
-        for number, cells in enumerate(reader, 1):
-            yield number, cells
+        yield from enumerate(reader, 1)
     except csv.Error as exc:
         raise DocumentError(
             f"file is not valid CSV at record {reader.line_num}: {exc}",

@@ -134,8 +134,6 @@ class _Walker:
                 self.pre -= 1
 
 
-
-
 def _walk(root: LexborNode, walker: _Walker) -> None:
     stack: list[tuple[LexborNode, bool]] = [(root, False)]
     while stack:
