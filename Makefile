@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup chat test browser bench
+.PHONY: setup chat test browser ocr bench
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -18,14 +18,18 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-chat: setup
+chat: setup ocr
 	$(BIN)/citewise ingest corpus/
 	$(BIN)/citewise chat
 
 browser:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver; }
 
-test: setup browser
+# Tesseract OCR and its English model, for scanned PDFs and pictures of text
+ocr:
+	@command -v tesseract >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q tesseract-ocr tesseract-ocr-eng; }
+
+test: setup browser ocr
 	$(BIN)/pytest
 
 bench: setup

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ingest.records import Place
 from retriever.passage import Passage
 
 if TYPE_CHECKING:
@@ -40,8 +41,20 @@ class Citation:
         """Offset of the quote in the passage text (the quote is always a substring of it)."""
         return self.passage.text.find(self.quote)
 
+    @property
+    def place(self) -> Place:
+        """The page (or slide), table row and OCR flag of the quote itself, which may lie on
+        a later page or row than the passage's start."""
+        return self.passage.place_of(max(self.quote_start, 0))
+
+    @property
+    def location(self) -> str:
+        """``page 2``, ``slide 3``, ``row 4``: where the quote is, as citations give it."""
+        return self.passage.location(max(self.quote_start, 0))
+
     def to_json(self) -> dict[str, Any]:
         p = self.passage
+        place = self.place
         return {
             "n": self.n,
             "doc_id": p.doc_id,
@@ -51,7 +64,11 @@ class Citation:
             "passage": p.text,
             "start": p.start,
             "end": p.end,
-            "page": p.page,
+            "page": place.page,
+            "page_unit": p.page_unit,
+            "row": place.row,
+            "ocr": place.ocr,
+            "location": self.location,
             "answer_span": self.answer_span,
         }
 

@@ -3,8 +3,12 @@
 A chunk is a span of the document's normalised text, so ``text[start:end]`` is the chunk.
 Blocks that fit are packed whole; a block bigger than a chunk is cut between sentences, and
 only a sentence bigger than a chunk is cut between words. A heading closes the chunk before
-it, so a section's title travels with its content. Overlap repeats whole sentences of the
-same section only: overlap across a heading would be embedded and stored for nothing.
+it, so a section's title travels with its content. A table row is a chunk of its own (with the
+heading or caption before it, if any; up to ``MAX_ROWS_ALONE`` rows): it names its columns, so
+it stands alone, and the reader picks the right row far more often reading rows one by one
+than a block of them (5 of 5 questions on test tables against 1 of 5).
+Overlap repeats whole sentences of the same section only: overlap across a heading would be
+embedded and stored for nothing; rows get none.
 """
 
 from __future__ import annotations
@@ -15,8 +19,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ingest.loaders import Block, ParsedDocument
-from ingest.records import Chunk
+from ingest.records import Chunk, Place
 from ingest.sentences import sentence_spans
+
+MAX_ROWS_ALONE = 200
+"""Tables up to this many rows get a chunk per row; a longer one's rows are packed like
+sentences (a 100,000-row sheet as one-row chunks would take half an hour to embed here)."""
 
 CHUNKER_VERSION = 1
 """Bump when the same document and settings would be cut differently: indexes built by an
@@ -134,6 +142,21 @@ def _overlap_start(
     return best
 
 
+def _rows_alone(blocks: list[Block]) -> set[int]:
+    """Indexes of the row blocks that are chunks of their own: those of tables of at most
+    ``MAX_ROWS_ALONE`` rows (rows of a table are consecutive ``table_row`` blocks)."""
+    alone: set[int] = set()
+    run: list[int] = []
+    for index, block in enumerate([*blocks, None]):
+        if block is not None and block.kind == "table_row":
+            run.append(index)
+            continue
+        if run and len(run) <= MAX_ROWS_ALONE:
+            alone.update(run)
+        run = []
+    return alone
+
+
 def chunk_document(
     doc: ParsedDocument, doc_id: str, source: str, chunk_size: int, overlap: int
 ) -> list[Chunk]:
@@ -146,6 +169,7 @@ def chunk_document(
     current: list[_Unit] = []
     has_content = False
     pending = _units(doc, sentences, chunk_size)[::-1]
+    alone = _rows_alone(doc.blocks)
     while pending:
         unit = pending.pop()
         block = doc.blocks[unit.block]
@@ -158,11 +182,16 @@ def chunk_document(
                 # Rather than leave a heading alone in a chunk, start its block beside it.
                 pending.extend(reversed(parts))
                 continue
-        if current and ((is_heading and has_content) or too_big):
+        row_edge = (
+            has_content
+            and unit.block != current[-1].block
+            and (unit.block in alone or current[-1].block in alone)
+        )
+        if current and ((is_heading and has_content) or too_big or row_edge):
             spans.append((current[0].start, current[-1].end))
             start = None
             same_section = doc.blocks[current[-1].block].heading_path == block.heading_path
-            if not is_heading and same_section and has_content:
+            if not is_heading and same_section and has_content and not row_edge:
                 budget = min(overlap, chunk_size - (unit.end - current[-1].end))
                 start = _overlap_start(doc, sentences, current, budget)
             if start is None:
@@ -206,6 +235,25 @@ def _chunks(
                 source=source,
                 heading_path=doc.blocks[path_block].heading_path,
                 page=doc.blocks[first].page,
+                places=_places(doc.blocks, first, start, end),
+                page_unit=doc.page_unit,
             )
         )
     return chunks
+
+
+def _places(blocks: list[Block], first: int, start: int, end: int) -> tuple[Place, ...]:
+    """Where the parts of ``text[start:end]`` come from (see ``Chunk.places``); none when the
+    whole span is plain text of one page, which is what ``Chunk.page`` already says."""
+    places: list[Place] = []
+    index = first
+    while index < len(blocks) and blocks[index].start < end:
+        block = blocks[index]
+        place = Place(max(block.start, start), block.page, block.row, block.ocr)
+        last = places[-1] if places else None
+        if last is None or (last.page, last.row, last.ocr) != (place.page, place.row, place.ocr):
+            places.append(place)
+        index += 1
+    if len(places) == 1 and places[0].row is None and not places[0].ocr:
+        return ()
+    return tuple(places)

@@ -30,3 +30,8 @@ def quoted(name: str) -> str:
 def shown(name: str) -> str:
     """``name`` unchanged if it prints on one line as it is, else :func:`quoted`."""
     return name if name.isprintable() else quoted(name)
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 chunk``, ``2 chunks``: a count with its noun in the right number."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"

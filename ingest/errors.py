@@ -27,6 +27,10 @@ class DocumentError(CitewiseError):
     """One input file cannot be read or ingested; the others carry on."""
 
 
+class UnsupportedFile(DocumentError):
+    """A file of a kind citewise does not read: it is skipped, which is not a failure."""
+
+
 class StoreError(CitewiseError):
     """The index cannot be opened, reached or written."""
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -41,19 +41,47 @@ class ParseJob:
 
 
 @dataclass(frozen=True)
+class Attached:
+    """A file inside the one parsed (an e-mail's attachment), parsed as a document of its
+    own under the id ``<file's id>/<name>``; ``error`` says why not when ``document`` is None."""
+
+    name: str
+    doc_id: str
+    document: ParsedDocument | None
+    chunks: list[Chunk] = field(default_factory=list)
+    error: str = ""
+
+
+@dataclass(frozen=True)
 class Parsed:
     document: ParsedDocument
     chunks: list[Chunk]
+    attached: list[Attached] = field(default_factory=list)
+
+
+def _attached(job: ParseJob, name: str, data: bytes) -> Attached:
+    from ingest.chunker import chunk_document
+    from ingest.loaders import load_document
+
+    doc_id = f"{job.doc_id}/{name}"
+    try:
+        document = load_document(Path(name), data, max_unzipped_mb=job.max_unzipped_mb)
+    except DocumentError as exc:
+        return Attached(name, doc_id, None, error=str(exc))
+    chunks = chunk_document(document, doc_id, job.source, job.chunk_size, job.chunk_overlap)
+    return Attached(name, doc_id, document, chunks)
 
 
 def parse_and_chunk(job: ParseJob) -> Parsed:
-    """The work itself, as the child runs it (callable directly too)."""
+    """The work itself, as the child runs it (callable directly too). A file's attachments
+    are parsed as documents of their own; their bytes are not sent back."""
     from ingest.chunker import chunk_document
     from ingest.loaders import load_document
 
     document = load_document(job.path, job.data, max_unzipped_mb=job.max_unzipped_mb)
     chunks = chunk_document(document, job.doc_id, job.source, job.chunk_size, job.chunk_overlap)
-    return Parsed(document, chunks)
+    attached = [_attached(job, name, data) for name, data in document.attachments]
+    return Parsed(replace(document, attachments=()), chunks, attached)
 
 
 def _serve(conn: Connection) -> None:

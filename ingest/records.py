@@ -7,7 +7,39 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where the text from document offset ``start`` on comes from, until the next place:
+    its page (or slide), its table row, and whether OCR read it."""
+
+    start: int
+    page: int | None = None
+    row: int | None = None
+    ocr: bool = False
+
+    def to_list(self) -> list[int | bool | None]:
+        return [self.start, self.page, self.row, self.ocr]
+
+
+def place_at(places: tuple[Place, ...], offset: int) -> Place | None:
+    """The place of the text at document ``offset``: the last one starting at or before it."""
+    found = None
+    for place in places:
+        if place.start > offset:
+            break
+        found = place
+    return found
+
+
+def describe_place(page: int | None, row: int | None, page_unit: str = "page") -> str:
+    """``slide 3``, ``row 4``, ``page 2, row 5``: a location as a citation gives it."""
+    parts = [f"{page_unit} {page}"] if page is not None else []
+    if row is not None:
+        parts.append(f"row {row}")
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
 class Chunk:
     """A piece of a document, with the offsets that locate it exactly.
 
@@ -26,6 +58,11 @@ class Chunk:
     page: int | None = None
     doc_hash: str = ""
     """Content hash of the document version this chunk came from (set when indexed)."""
+    places: tuple[Place, ...] = ()
+    """Where its parts come from, when that varies inside it or holds a row or OCR'd text
+    (a chunk across two pages, the rows of a table); empty for plain text."""
+    page_unit: str = "page"
+    """What ``page`` counts: "page", or "slide" for a presentation."""
 
     @property
     def id(self) -> str:
@@ -62,6 +99,10 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
     }
     if chunk.page is not None:
         meta["page"] = chunk.page
+    if chunk.places:
+        meta["places"] = json.dumps([p.to_list() for p in chunk.places])
+    if chunk.page_unit != "page":
+        meta["page_unit"] = chunk.page_unit
     return meta
 
 
@@ -78,4 +119,6 @@ def chunk_from(text: str, meta: dict[str, Any]) -> Chunk:
         heading_path=tuple(json.loads(meta.get("heading_path", "[]"))),
         page=meta.get("page"),
         doc_hash=meta.get("doc_hash", ""),
+        places=tuple(Place(*p) for p in json.loads(meta.get("places", "[]"))),
+        page_unit=meta.get("page_unit", "page"),
     )

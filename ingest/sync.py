@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.crash import crash_point
-from ingest.display import quoted, shown
+from ingest.display import counted, quoted, shown
 from ingest.errors import DocumentError
 from ingest.lock import Waiting
 from ingest.records import Chunk, DocumentRecord
@@ -34,6 +34,8 @@ from ingest.walk import Finding, FoundFile, Verdict, inspect, is_utf8, walk
 
 if TYPE_CHECKING:
     from ingest.embedder import Embedder
+    from ingest.loaders import ParsedDocument
+    from ingest.parse_worker import Attached
     from ingest.settings import Settings
 
 Progress = Callable[[str, int, int], None]
@@ -97,11 +99,33 @@ class SyncReport:
             f.chunks for f in self.files if f.status in (FileStatus.ADDED, FileStatus.UPDATED)
         )
 
+    def to_json(self) -> dict[str, object]:
+        """Every file's result and the totals, as ``citewise ingest --json`` prints them."""
+        return {
+            "files": [
+                {
+                    "path": f.path,
+                    "doc_id": f.doc_id,
+                    "status": str(f.status),
+                    "message": f.message,
+                    "chunks": f.chunks,
+                }
+                for f in self.files
+            ],
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "failed": len(self.failed),
+            "skipped": self.skipped,
+            "chunks_written": self.chunks,
+        }
+
     def summary(self) -> str:
         return (
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
             f"removed {self.removed}, failed {len(self.failed)}, skipped {self.skipped}; "
-            f"{self.chunks} chunks written"
+            f"{counted(self.chunks, 'chunk')} written"
         )
 
 
@@ -191,20 +215,17 @@ class _Sync:
 
     def candidates(self, paths: list[Path]) -> tuple[list[_Candidate], list[Path]]:
         """The files to sync and the folders whose vanished files are to be pruned."""
-        from ingest.loaders import is_supported
+        from ingest.loaders import unsupported_reason
 
         found: list[_Candidate] = []
         folders: list[Path] = []
         for given in paths:
             for file in self._files(given, folders):
                 path, doc_id = file.path, file.relative
-                if not is_supported(path):
-                    suffix = path.suffix or "(none)"
-                    self.report.files.append(
-                        FileResult(
-                            str(path), doc_id, FileStatus.SKIPPED, f"unsupported extension {suffix}"
-                        )
-                    )
+                reason = unsupported_reason(path)
+                if reason is not None:
+                    skipped = FileResult(str(path), doc_id, FileStatus.SKIPPED, reason)
+                    self.report.files.append(skipped)
                     continue
                 first = self.claimed.setdefault(doc_id, path)
                 if first != path:
@@ -219,6 +240,7 @@ class _Sync:
 
     def visit(self, candidate: _Candidate) -> None:
         """Skips an unchanged file, or parses and chunks it for the next embedding group."""
+        from ingest.loaders import carries_attachments
         from ingest.parse_worker import ParseJob, parse_in_worker
 
         path, doc_id = candidate.path, candidate.doc_id
@@ -268,6 +290,23 @@ class _Sync:
         except DocumentError as exc:
             self._fail(path, doc_id, str(exc))
             return
+        self._queue(candidate, doc_id, parsed, chunks, source, digest, old)
+        if result.attached or (old is not None and carries_attachments(path)):
+            self._attachments(candidate, result.attached, source, digest, old is not None)
+        if sum(len(p.chunks) for p in self.pending) >= EMBED_GROUP_CHUNKS:
+            self.flush()
+
+    def _queue(
+        self,
+        candidate: _Candidate,
+        doc_id: str,
+        parsed: ParsedDocument,
+        chunks: list[Chunk],
+        source: str,
+        digest: str,
+        old: DocumentRecord | None,
+    ) -> None:
+        """Adds a parsed document to the next embedding group."""
         record = DocumentRecord(
             doc_id=doc_id,
             title=parsed.title,
@@ -280,8 +319,43 @@ class _Sync:
         chunks = [replace(c, doc_hash=digest) for c in chunks]
         status = FileStatus.ADDED if old is None else FileStatus.UPDATED
         self.pending.append(_Pending(candidate, record, chunks, status))
-        if sum(len(p.chunks) for p in self.pending) >= EMBED_GROUP_CHUNKS:
-            self.flush()
+
+    def _attachments(
+        self,
+        candidate: _Candidate,
+        attached: list[Attached],
+        source: str,
+        digest: str,
+        replacing: bool,
+    ) -> None:
+        """Indexes a file's attachments as documents ``<id>/<name>`` (same source and hash as
+        the file, so they are unchanged, updated and pruned with it), and removes those of
+        an earlier version that the new one no longer carries."""
+        prefix = f"{candidate.doc_id}/"
+        ids = {a.doc_id for a in attached}
+        olds = self.store.records(ids) if ids else {}
+        stale = [
+            r
+            for r in (self.store.documents() if replacing else [])
+            if r.doc_id.startswith(prefix) and r.source == source and r.doc_id not in ids
+        ]
+        for record in stale:
+            if self.store.remove(record.doc_id):
+                removed = FileResult(
+                    record.source, record.doc_id, FileStatus.REMOVED, chunks=record.chunks
+                )
+                self.report.files.append(removed)
+        for item in attached:
+            shown_path = f"{candidate.path}/{item.name}"
+            if item.document is None:
+                self._fail(shown_path, item.doc_id, item.error)
+                continue
+            if not item.chunks:
+                self._fail(shown_path, item.doc_id, "no text to index")
+                continue
+            part = _Candidate(Path(shown_path), item.doc_id)
+            old = olds.get(item.doc_id)
+            self._queue(part, item.doc_id, item.document, item.chunks, source, digest, old)
 
     def flush(self) -> None:
         """Embeds the pending documents together, then writes each in crash-safe order."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ingest.records import Place
 from retriever.fusion import Candidate
 from retriever.passage import Passage
 
@@ -91,6 +92,15 @@ def _leftover(span: _Span, taken: list[_Span]) -> _Span | None:
     return best
 
 
+def _places(members: list[Candidate]) -> tuple[Place, ...]:
+    """The places of the merged chunks, a plain chunk standing for one place at its start,
+    so that a plain chunk on page 3 after one spanning pages 1 and 2 still says page 3."""
+    places = {p for c in members for p in (c.chunk.places or (Place(c.chunk.start, c.chunk.page),))}
+    if len({p.page for p in places}) == 1 and not any(p.row or p.ocr for p in places):
+        return ()
+    return tuple(sorted(places, key=lambda p: (p.start, p.row is not None or p.ocr)))
+
+
 def _passage(span: _Span) -> Passage:
     best = span.members[0]
     first = min(span.members, key=lambda c: c.chunk.start).chunk
@@ -110,4 +120,6 @@ def _passage(span: _Span) -> Passage:
         dense_score=max(dense) if dense else None,
         lexical_score=max(lexical) if lexical else None,
         chunk_ids=tuple(i for i, _ in ids),
+        places=_places(span.members),
+        page_unit=first.page_unit,
     )

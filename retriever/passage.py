@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ingest.records import Place, describe_place, place_at
+
 
 @dataclass(frozen=True)
 class Passage:
@@ -26,7 +28,20 @@ class Passage:
     lexical_score: float | None = None
     chunk_ids: tuple[str, ...] = ()
     similarity: float | None = None
+    places: tuple[Place, ...] = ()
+    """Where its parts come from (page, row, OCR), by document offset; see ``Chunk.places``."""
+    page_unit: str = "page"
 
     @property
     def heading(self) -> str:
         return " > ".join(self.heading_path)
+
+    def place_of(self, offset: int) -> Place:
+        """The page, row and OCR flag of the text at ``offset`` in this passage's text."""
+        found = place_at(self.places, self.start + offset)
+        return found if found is not None else Place(self.start, self.page)
+
+    def location(self, offset: int = 0) -> str:
+        """``page 2``, ``slide 3``, ``row 4``: where the text at ``offset`` comes from."""
+        place = self.place_of(offset)
+        return describe_place(place.page, place.row, self.page_unit)

@@ -248,10 +248,10 @@ BAD_FILE_ERRORS = {
     "encrypted.pdf": "is encrypted",
     "truncated.pdf": "is damaged or not a PDF",
     "not_really.pdf": "is damaged or not a PDF",
-    "scanned.pdf": "has no extractable text (scanned PDF?)",
+    "scanned.pdf": "has no extractable text",
     "broken.docx": "is not a valid Word .docx file",
     "scripts_only.html": "has no visible text",
-    "spreadsheet.xlsx": "has an unsupported extension '.xlsx'",
+    "slides.key": "unsupported extension .key",
 }
 
 
@@ -280,7 +280,7 @@ def write_bad_files(folder: Path) -> dict[str, Path]:
         "broken.docx": b"PK\x03\x04 this is not a real zip archive" * 20,
         "scripts_only.html": b"<html><head><script>var a = 1;</script></head><body>"
         b"<nav>Home</nav><script>run()</script></body></html>",
-        "spreadsheet.xlsx": b"PK\x03\x04 pretend spreadsheet",
+        "slides.key": b"PK\x03\x04 a Keynote file",
     }
     return _write(folder, files)
 

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from app.cli import cli
+from ingest.loaders import unsupported_reason
 
 GOOD = "Glaciers carve valleys over thousands of years.\n"
 
@@ -57,8 +58,8 @@ def test_a_bad_file_gets_one_line_and_the_others_are_ingested(
     [line] = result.stderr.splitlines()
     assert line.startswith(f"{folder / name}: ") and len(line) > len(f"{folder / name}: ") + 5
     assert result.stdout.splitlines() == [
-        "added good.txt (1 chunks)",
-        "added 1, updated 0, unchanged 0, removed 0, failed 1, skipped 0; 1 chunks written",
+        "added good.txt (1 chunk)",
+        "added 1, updated 0, unchanged 0, removed 0, failed 1, skipped 0; 1 chunk written",
     ]
 
 
@@ -66,7 +67,7 @@ def test_invalid_utf8_text_is_still_ingested(tmp_path: Path) -> None:
     (tmp_path / "latin.txt").write_bytes("Café crème brûlée à la française.\n".encode("cp1252"))
     result = _run("ingest", str(tmp_path / "latin.txt"), "--store", str(tmp_path / "store"))
     assert result.exit_code == 0, result.output
-    assert "added latin.txt (1 chunks)" in result.stdout
+    assert "added latin.txt (1 chunk)" in result.stdout
 
 
 def test_missing_path_oversized_and_unreadable_files_are_reported(tmp_path: Path) -> None:
@@ -100,9 +101,9 @@ def test_missing_path_oversized_and_unreadable_files_are_reported(tmp_path: Path
         f"{folder / 'locked.txt'}: cannot read file: Permission denied",
     ]
     assert result.stdout.splitlines() == [
-        f"{folder / 'notes.xyz'}: skipped (unsupported extension .xyz)",
-        "added good.txt (1 chunks)",
-        "added 1, updated 0, unchanged 0, removed 0, failed 3, skipped 1; 1 chunks written",
+        f"{folder / 'notes.xyz'}: skipped ({unsupported_reason(Path('notes.xyz'))})",
+        "added good.txt (1 chunk)",
+        "added 1, updated 0, unchanged 0, removed 0, failed 3, skipped 1; 1 chunk written",
     ]
 
 
@@ -140,7 +141,7 @@ def test_changed_settings_are_refused_until_rebuild(tmp_path: Path) -> None:
     assert refused.exit_code == 1
     assert "chunk_size was 1200, now 600" in refused.stderr
     assert "re-run with --rebuild" in refused.stderr
-    assert (rebuilt.exit_code, rebuilt.stdout.splitlines()[0]) == (0, "added a.txt (1 chunks)")
+    assert (rebuilt.exit_code, rebuilt.stdout.splitlines()[0]) == (0, "added a.txt (1 chunk)")
 
 
 def test_ingest_help_gives_examples_and_settings() -> None:

@@ -27,7 +27,7 @@ from ingest.settings import load_settings
 from ingest.store import ChunkStore
 
 GOOD = "The Auk lighthouse is 30 m tall.\n"
-ADDED_GOOD = "added good.txt (1 chunks)"
+ADDED_GOOD = "added good.txt (1 chunk)"
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -241,7 +241,7 @@ def test_fifos_dangling_links_unreadable_folders_and_newlines_each_get_one_line(
         f"{folder / 'pipe.txt'}: skipped (a FIFO, not a file)",
         f"{tmp_path / 'direct.txt'}: skipped (a FIFO, not a file)",
         ADDED_GOOD,
-        "added 'two\\nlines.txt' (1 chunks)",
+        "added 'two\\nlines.txt' (1 chunk)",
         "added 2, updated 0, unchanged 0, removed 0, failed 3, skipped 2; 2 chunks written",
     ]
 
@@ -261,12 +261,12 @@ def test_links_leaving_the_folder_are_skipped_unless_allowed(tmp_path: Path) -> 
         f"{folder / 'passwd.txt'}: skipped (link to '{outside}', outside the folder, not "
         "followed; pass --follow-links (setting follow_external_links) to ingest it)",
         ADDED_GOOD,
-        "added inside.txt (1 chunks)",
+        "added inside.txt (1 chunk)",
     ]
     assert _doc_ids(tmp_path / "s") == {"good.txt", "inside.txt"}
 
     allowed = _run("ingest", str(folder), "--store", str(tmp_path / "s"), "--follow-links")
-    assert allowed.stdout.splitlines()[0] == "added passwd.txt (1 chunks)"
+    assert allowed.stdout.splitlines()[0] == "added passwd.txt (1 chunk)"
 
 
 @pytest.mark.parametrize(

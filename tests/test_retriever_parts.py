@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from ingest.records import Chunk
+from ingest.records import Chunk, Place
 from ingest.tokens import tokenize
 from retriever.fusion import Candidate, fuse
 from retriever.merge import merge
@@ -120,3 +122,14 @@ def test_widened_passages_that_meet_are_joined() -> None:
     assert (wide.start, wide.end) == span_of(1, 5)
     assert wide.text == DOC[wide.start : wide.end]
     assert wide.fused_score == found[0].fused_score
+
+
+def test_a_merged_passage_knows_the_page_of_each_part() -> None:
+    """A chunk spanning pages 1 and 2, merged with a plain chunk of page 3 that overlaps it:
+    text from the plain chunk is on page 3, not on the last page the other chunk named."""
+    two_pages = replace(chunk("d", 0, 0, 60), page=1, places=(Place(0, page=1), Place(22, page=2)))
+    third = replace(chunk("d", 1, 42, 90), page=3)
+    [passage] = merge(candidates(two_pages, third), k=3, max_chars=1200)
+    assert [passage.location(o) for o in (0, 30, 70)] == ["page 1", "page 2", "page 3"]
+    plain = merge(candidates(chunk("d", 0, 0, 40), chunk("d", 1, 20, 60)), k=3, max_chars=1200)
+    assert plain[0].places == () and plain[0].location(10) == ""

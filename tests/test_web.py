@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,8 @@ from app.web.chat import engine_history
 from app.web.corpus import safe_name, store_upload
 from app.web.launch import check_binding
 from app.web.render import Turn, answer_message, sources_panel, text, user_message
-from ingest.errors import DocumentError, SettingsError
+from ingest.errors import DocumentError, SettingsError, UnsupportedFile
+from ingest.records import Place
 from ingest.settings import Settings, load_settings
 from retriever.passage import Passage
 
@@ -152,7 +154,9 @@ def test_uploads_of_unsupported_types_are_refused(tmp_path: Path) -> None:
     settings = load_settings(store_dir=tmp_path / "store")
     source = tmp_path / "tmpfile"
     source.write_bytes(b"MZ")
-    with pytest.raises(DocumentError, match=r"^\.exe files are not supported \(use one of .*\.md"):
+    with pytest.raises(
+        UnsupportedFile, match=r"^unsupported extension \.exe; citewise reads .*\.md"
+    ):
         store_upload(source, "tool.exe", settings)
     assert not settings.uploads.exists()
 
@@ -198,3 +202,40 @@ def test_the_answer_span_is_marked_inside_the_quoted_sentence() -> None:
         '<mark>ElyT-MaX is based in <strong class="cw-span">Sendai, Japan &lt;b&gt;</strong>.'
         "</mark>"
     ) in html
+
+
+def test_cited_table_rows_are_shown_as_a_table_with_the_cited_row_marked() -> None:
+    rows = [
+        "Plan: Basic; Price: 0 EUR/month",
+        "Plan: Pro; Price: 20 EUR/month; Support: <b>email</b>",
+    ]
+    body = "Pricing\n\n" + "\n\n".join(rows)
+    starts = [body.index(r) for r in rows]
+    p = replace(
+        passage(body),
+        page=None,
+        places=(Place(0), Place(starts[0], row=2), Place(starts[1], row=3)),
+    )
+    answer = Answer(
+        "q", "It costs 20 [1].", [Citation(1, p, rows[1], "20 EUR/month")], False, "extractive"
+    )
+    html = sources_panel([Turn("t", answer)], False)
+    assert "<th>Row</th><th>Plan</th><th>Price</th><th>Support</th>" in html
+    assert "<tr><td>2</td><td>Basic</td><td>0 EUR/month</td><td></td></tr>" in html
+    cited = re.search(r'<tr class="cw-cited">(.*?)</tr>', html)
+    assert cited and '<strong class="cw-span">20 EUR/month</strong>' in cited.group(1)
+    assert "&lt;b&gt;email&lt;/b&gt;" in cited.group(1) and "<b>" not in html
+    assert "Section &#183; row 3" in html
+
+
+def test_ocr_text_and_the_quote_page_are_named_in_the_source_card() -> None:
+    body = "First page text.\n\nSecond page text."
+    p = replace(
+        passage(body),
+        page=1,
+        places=(Place(0, page=1, ocr=True), Place(body.index("Second"), page=2, ocr=True)),
+    )
+    answer = answered("q", body, "Second page text.")
+    answer.citations[0] = Citation(1, p, "Second page text.")
+    html = sources_panel([Turn("o", answer)], False)
+    assert "page 2 &#183; text read by OCR, may hold misread words" in html

@@ -127,6 +127,6 @@ def test_an_upload_of_an_unsupported_type_is_refused_with_a_reason(
     upload = tmp_path / "tool.exe"
     upload.write_bytes(b"MZ\x90\x00")
     result, table, _, _ = client.predict([handle_file(upload)], api_name="/add_documents")
-    assert '<span class="cw-status">failed</span>tool.exe' in result
-    assert ".exe files are not supported" in result
+    assert '<span class="cw-status">skipped</span>tool.exe' in result
+    assert "unsupported extension .exe; citewise reads" in result
     assert [row[1] for row in table["data"]] == ["cnrs-insis-international.md"]

@@ -95,8 +95,11 @@ def render(answer: Answer) -> str:
         headings = [h for h in passage.heading_path if h != passage.title]
         if headings:
             where.append(" > ".join(headings))
-        if passage.page is not None:
-            where.append(f"page {passage.page}")
+        location = citation.location
+        if location:
+            where.append(location)
+        if citation.place.ocr:
+            where.append("OCR")
         lines.append(f"[{citation.n}] " + " — ".join(where))
         quote = " ".join(citation.quote.split())
         lines += textwrap.wrap(f"“{quote}”", QUOTE_WIDTH, initial_indent="    ",

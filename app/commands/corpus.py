@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -27,26 +28,36 @@ from ingest.settings import load_settings
     help="Follow symbolic links that lead out of an ingested folder (setting "
     "follow_external_links); by default they are reported and skipped.",
 )
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object (every file's status, reason and chunks, and the totals).",
+)
 @quiet_option
 def ingest(
     paths: tuple[Path, ...],
     store_dir: Path | None,
     rebuild: bool,
     follow_links: bool | None,
+    as_json: bool,
     quiet: bool,
 ) -> None:
     """Index files and folders so questions can be asked about them.
 
     Re-running syncs: unchanged files are skipped (no model is even loaded), changed files
     are re-indexed, and files gone from an ingested folder are removed from the index.
-    Formats: .txt .md .html .htm .pdf .docx; other files are skipped. A file that cannot be
-    read is reported and the others are still ingested; the exit code is then 1.
+    Formats: .txt .md .html .htm .pdf .docx .csv .tsv .xlsx .pptx .epub .eml, and pictures of
+    text (.png .jpg .jpeg .tif .tiff, read by OCR, as are scanned PDF pages); other files are
+    skipped. A file that cannot be read is reported and the others are still ingested; the
+    exit code is then 1.
 
     \b
     Examples:
       citewise ingest corpus/
       citewise ingest notes/ report.pdf --store /data/index
       citewise ingest corpus/ --rebuild      # after changing the model or chunk size
+      citewise ingest inbox/ --json          # one JSON object, for scripts
 
     \b
     Settings (env CITEWISE_<NAME> or citewise.toml): store_dir, chroma_url (use a Chroma
@@ -54,7 +65,7 @@ def ingest(
     chunk_size, chunk_overlap, max_file_mb, max_unzipped_mb, max_parse_seconds,
     follow_external_links. See 'citewise settings'.
     """
-    from ingest.display import shown
+    from ingest.display import counted, shown
     from ingest.progress import TerminalProgress
     from ingest.sync import FileStatus, sync_paths
 
@@ -70,6 +81,11 @@ def ingest(
         )
     finally:
         bars.close()
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        if report.failed:
+            raise SystemExit(1)
+        return
     for result in report.files:
         path, doc_id = shown(result.path), shown(result.doc_id or "")
         if result.status == FileStatus.FAILED:
@@ -77,7 +93,7 @@ def ingest(
         elif result.status == FileStatus.SKIPPED:
             click.echo(f"{path}: skipped ({result.message})")
         elif result.status in (FileStatus.ADDED, FileStatus.UPDATED):
-            click.echo(f"{result.status} {doc_id} ({result.chunks} chunks)")
+            click.echo(f"{result.status} {doc_id} ({counted(result.chunks, 'chunk')})")
         elif result.status == FileStatus.REMOVED:
             click.echo(f"removed {doc_id}")
     click.echo(report.summary())

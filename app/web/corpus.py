@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import DocumentError
+from ingest.errors import DocumentError, UnsupportedFile
 from ingest.settings import Settings
 
 Progress = Callable[[str, int, int], None]
@@ -51,15 +51,13 @@ def supported_extensions() -> tuple[str, ...]:
 
 
 def check_upload(path: Path, name: str, settings: Settings) -> None:
-    """Raise DocumentError when the file may not be stored at all."""
-    ext = Path(name).suffix.lower()
-    allowed = supported_extensions()
-    if ext not in allowed:
-        kind = f"{ext} files" if ext else "files without an extension"
-        raise DocumentError(
-            f"{kind} are not supported",
-            f"use one of {', '.join(allowed)}",
-        )
+    """Raise DocumentError when the file may not be stored at all: UnsupportedFile (a
+    skip, worded as ``citewise ingest`` words it) for a kind of file citewise does not read."""
+    from ingest.loaders import unsupported_reason
+
+    reason = unsupported_reason(Path(name))
+    if reason is not None:
+        raise UnsupportedFile(reason)
     size_mb = path.stat().st_size / 1_000_000
     if size_mb > settings.max_file_mb:
         raise DocumentError(
@@ -107,6 +105,8 @@ class Corpus:
         for path, original in uploads:
             try:
                 stored[store_upload(path, original, self.settings)] = original
+            except UnsupportedFile as exc:
+                results.append(UploadResult(original, "skipped", str(exc)))
             except DocumentError as exc:
                 results.append(UploadResult(original, "failed", str(exc)))
         if stored:

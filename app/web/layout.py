@@ -15,6 +15,7 @@ import gradio as gr
 from app.web.chat import ChatHandler
 from app.web.corpus import Corpus, UploadResult, supported_extensions
 from app.web.render import sources_panel, text
+from ingest.display import counted
 from ingest.settings import Settings
 
 INGEST = "ingest"
@@ -33,9 +34,7 @@ def results_html(results: list[UploadResult]) -> str:
         return '<p class="cw-hint">No file given.</p>'
     items = []
     for r in results:
-        detail = r.message or (
-            f"{r.chunks} chunk{'s' if r.chunks != 1 else ''}" if r.chunks else ""
-        )
+        detail = r.message or (counted(r.chunks, "chunk") if r.chunks else "")
         doc = f" &#8594; <code>{text(r.doc_id)}</code>" if r.doc_id else ""
         items.append(
             f'<li class="{STATUS_CLASS.get(r.status, "cw-same")}"><span class="cw-status">'

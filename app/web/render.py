@@ -132,29 +132,78 @@ def _with_span(quote: str, span: str | None) -> str:
     )
 
 
-def _where(passage: Passage) -> str:
-    """Heading path (without a leading heading that repeats the title) and page."""
+def _where(passage: Passage, quote: str | None = None) -> str:
+    """Heading path (without a leading heading that repeats the title), then the page, slide
+    or row of the quote (of the passage's start without one), and whether OCR read it."""
     headings = list(passage.heading_path)
     if headings and headings[0].strip() == passage.title.strip():
         headings = headings[1:]
     parts = [text(h) for h in headings]
     where = " &#8250; ".join(parts)
-    if passage.page is not None:
-        where += f"{' &#183; ' if where else ''}page {passage.page}"
+    offset = max(passage.text.find(quote), 0) if quote else 0
+    location = passage.location(offset)
+    if location:
+        where += f"{' &#183; ' if where else ''}{text(location)}"
+    if passage.place_of(offset).ocr:
+        where += f"{' &#183; ' if where else ''}text read by OCR, may hold misread words"
     return where
+
+
+def _row_cells(line: str) -> list[tuple[str, str]]:
+    """``Plan: Pro; Price: 20 EUR`` -> ``[("Plan", "Pro"), ("Price", "20 EUR")]`` (the form
+    the loaders give table rows in, see ``ingest.loaders.tables``)."""
+    cells = []
+    for part in line.split("; "):
+        key, sep, value = part.partition(": ")
+        cells.append((key, value) if sep else ("", part))
+    return cells
+
+
+def cited_rows_table(passage: Passage, quote: str | None, span: str | None = None) -> str | None:
+    """The table rows of the passage around the quote, as an HTML table whose cited row is
+    marked; ``None`` when the quote is not in a table row."""
+    at = passage.text.find(quote) if quote else -1
+    if at < 0 or passage.place_of(at).row is None:
+        return None
+    rows: list[tuple[int, list[tuple[str, str]], bool]] = []
+    for place in passage.places:
+        offset = place.start - passage.start
+        if place.row is None or not 0 <= offset < len(passage.text):
+            continue
+        end = passage.text.find("\n", offset)
+        end = len(passage.text) if end < 0 else end
+        rows.append((place.row, _row_cells(passage.text[offset:end]), offset <= at < end))
+    columns = list(dict.fromkeys(key for _, cells, _ in rows for key, _ in cells))
+    head = "".join(f"<th>{text(c)}</th>" for c in ["Row", *columns])
+    body = []
+    for number, cells, cited in rows:
+        values = dict(cells)
+        shown = [str(number), *(values.get(c, "") for c in columns)]
+        if cited:
+            tds = "".join(f"<td><mark>{_with_span(v, span)}</mark></td>" for v in shown)
+            body.append(f'<tr class="cw-cited">{tds}</tr>')
+        else:
+            body.append("<tr>" + "".join(f"<td>{text(v)}</td>" for v in shown) + "</tr>")
+    return (
+        f'<table class="cw-rows"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def source_card(
     passage: Passage, label: str, card_id: str, quote: str | None, span: str | None = None
 ) -> str:
-    where = _where(passage)
+    where = _where(passage, quote)
+    body = cited_rows_table(passage, quote, span)
+    if body is None:
+        body = f'<p class="cw-passage">{highlighted(passage, quote, span)}</p>'
     return (
         f'<article class="cw-source" id="{card_id}">'
         f'<header><span class="cw-badge">{text(label)}</span><div>'
         f'<div class="cw-title">{text(passage.title)}</div>'
         f"{f'<div class=cw-where>{where}</div>' if where else ''}"
         f"</div></header>"
-        f'<p class="cw-passage">{highlighted(passage, quote, span)}</p>'
+        f"{body}"
         f'<footer class="cw-doc">{text(passage.doc_id)}</footer></article>'
     )
 

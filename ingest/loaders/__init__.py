@@ -3,8 +3,9 @@
 ``load_document`` raises ``DocumentError`` for anything wrong with the file; the message says
 what is wrong ("file is empty", "PDF is encrypted", ...) and the caller prefixes the file name.
 No exception from a parsing library escapes: an unexpected one is wrapped, naming the format.
-Each format's module (and its parsing library: pypdf, python-docx, selectolax) is imported on
-first use, so a no-op re-ingest, which only asks ``is_supported``, never pays for them.
+Each format's module (and its parsing library: pypdf, python-docx, selectolax, openpyxl,
+python-pptx, ...) is imported on first use, so a no-op re-ingest, which only asks
+``is_supported``, never pays for them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import importlib
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.errors import DocumentError
+from ingest.errors import DocumentError, UnsupportedFile
 from ingest.loaders.document import Block, BlockKind, ParsedDocument, humanise, normalise
 
 __all__ = [
@@ -21,9 +22,11 @@ __all__ = [
     "Block",
     "BlockKind",
     "ParsedDocument",
+    "carries_attachments",
     "is_supported",
     "load_document",
     "normalise",
+    "unsupported_reason",
 ]
 
 Loader = Callable[[bytes, str], ParsedDocument]
@@ -51,15 +54,42 @@ _LOADERS: dict[str, tuple[str, str]] = {
     ".htm": ("HTML", "ingest.loaders.html:load_html"),
     ".pdf": ("PDF", "ingest.loaders.pdf:load_pdf"),
     ".docx": ("Word", "ingest.loaders.word:load_docx"),
+    ".csv": ("CSV", "ingest.loaders.delimited:load_csv"),
+    ".tsv": ("TSV", "ingest.loaders.delimited:load_tsv"),
+    ".xlsx": ("Excel", "ingest.loaders.spreadsheet:load_xlsx"),
+    ".pptx": ("PowerPoint", "ingest.loaders.slides:load_pptx"),
+    ".epub": ("EPUB", "ingest.loaders.ebook:load_epub"),
+    ".eml": ("e-mail", "ingest.loaders.mail:load_eml"),
+    ".png": ("an image", "ingest.loaders.images:load_image"),
+    ".jpg": ("an image", "ingest.loaders.images:load_image"),
+    ".jpeg": ("an image", "ingest.loaders.images:load_image"),
+    ".tif": ("an image", "ingest.loaders.images:load_image"),
+    ".tiff": ("an image", "ingest.loaders.images:load_image"),
 }
 """Extension -> (format name, "module:function" of its loader)."""
-_ZIP_BASED = frozenset({".docx"})
+_ZIP_BASED = frozenset({".docx", ".xlsx", ".pptx", ".epub"})
+_CONTAINERS = frozenset({".eml"})
 SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(sorted(_LOADERS))
 
 
 def is_supported(path: Path) -> bool:
     """Whether ``load_document`` knows the file's extension."""
     return path.suffix.lower() in _LOADERS
+
+
+def carries_attachments(path: Path) -> bool:
+    """Whether files of this kind may hold others indexed as documents of their own."""
+    return path.suffix.lower() in _CONTAINERS
+
+
+def unsupported_reason(path: Path) -> str | None:
+    """Why ``path`` is not read (``None`` if it is): the one wording the CLI, the web page and
+    the JSON output all give for a skipped file."""
+    if is_supported(path):
+        return None
+    suffix = path.suffix.lower()
+    named = f"unsupported extension {suffix}" if suffix else "no file extension"
+    return f"{named}; citewise reads {' '.join(SUPPORTED_EXTENSIONS)}"
 
 
 def _loader(target: str) -> Loader:
@@ -74,13 +104,10 @@ def load_document(
     """Parse ``data``, the content of ``path``; the extension picks the format. A zip-based
     format whose content would unpack to more than ``max_unzipped_mb`` is refused (the
     ingest always passes the setting; ``None`` is for callers that trust their files)."""
+    reason = unsupported_reason(path)
+    if reason is not None:
+        raise UnsupportedFile(reason)
     suffix = path.suffix.lower()
-    if suffix not in _LOADERS:
-        named = f"extension '{suffix}'" if suffix else "no file extension"
-        raise DocumentError(
-            f"file has an unsupported {named}" if suffix else f"file has {named}",
-            f"supported: {', '.join(SUPPORTED_EXTENSIONS)}",
-        )
     if not data.strip():
         raise DocumentError("file is empty")
     name, target = _LOADERS[suffix]

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
-BlockKind = Literal["heading", "paragraph", "list_item", "table", "quote"]
+BlockKind = Literal["heading", "paragraph", "list_item", "table", "table_row", "quote"]
 
 _SPACE_CHARS = "\t\u00a0\u1680\u202f\u205f\u3000" + "".join(chr(c) for c in range(0x2000, 0x200B))
 _NEWLINE_CHARS = "\x0b\x0c\x85\u2028\u2029"
@@ -42,15 +42,24 @@ class Block:
     kind: BlockKind
     heading_path: tuple[str, ...] = ()
     page: int | None = None
+    row: int | None = None
+    """A table row's number in its table or sheet (the header is row 1), as people count it."""
+    ocr: bool = False
+    """The text was read from an image by OCR, so it may hold misread words."""
 
 
 @dataclass(frozen=True)
 class ParsedDocument:
-    """A document's title, normalised text, and its blocks in reading order."""
+    """A document's title, normalised text, and its blocks in reading order. ``page_unit``
+    names what ``Block.page`` counts ("slide" for a presentation)."""
 
     title: str
     text: str
     blocks: list[Block] = field(default_factory=list)
+    page_unit: str = "page"
+    attachments: tuple[tuple[str, bytes], ...] = ()
+    """Files carried inside this one (an e-mail's attachments): ``(file name, content)``,
+    each indexed as a document of its own."""
 
 
 def normalise(text: str) -> str:
@@ -82,11 +91,16 @@ class HeadingStack:
         self.path: tuple[str, ...] = ()
 
     def enter(self, level: int, title: str) -> tuple[str, ...]:
-        while self._levels and self._levels[-1][0] >= level:
-            self._levels.pop()
+        self.leave(level)
         self._levels.append((level, title))
         self.path = tuple(t for _, t in self._levels)
         return self.path
+
+    def leave(self, level: int) -> None:
+        """Close the headings at ``level`` and below (a table caption, once its table ends)."""
+        while self._levels and self._levels[-1][0] >= level:
+            self._levels.pop()
+        self.path = tuple(t for _, t in self._levels)
 
 
 class DocumentBuilder:
@@ -99,7 +113,16 @@ class DocumentBuilder:
         self.headings = HeadingStack()
         self.first_heading: tuple[int, str] | None = None
 
-    def add(self, text: str, kind: BlockKind, *, level: int = 1, page: int | None = None) -> None:
+    def add(
+        self,
+        text: str,
+        kind: BlockKind,
+        *,
+        level: int = 1,
+        page: int | None = None,
+        row: int | None = None,
+        ocr: bool = False,
+    ) -> None:
         """Add one block; blank text is ignored. ``level`` matters for headings only."""
         text = normalise(text)
         if not text:
@@ -115,8 +138,19 @@ class DocumentBuilder:
             self._parts.append("\n\n")
             self._length += 2
         self._parts.append(text)
-        self.blocks.append(Block(self._length, self._length + len(text), kind, path, page))
-        self._length += len(text)
+        end = self._length + len(text)
+        self.blocks.append(Block(self._length, end, kind, path, page, row, ocr))
+        self._length = end
 
-    def build(self, title: str) -> ParsedDocument:
-        return ParsedDocument(title=title, text="".join(self._parts), blocks=self.blocks)
+    def append(self, document: ParsedDocument) -> None:
+        """Add the blocks of another parsed document (a chapter, a mail body), each heading
+        at its depth there, below the headings already open here."""
+        base = len(self.headings.path)
+        for block in document.blocks:
+            level = base + len(block.heading_path) if block.kind == "heading" else 1
+            text = document.text[block.start : block.end]
+            self.add(text, block.kind, level=level, page=block.page, row=block.row, ocr=block.ocr)
+
+    def build(self, title: str, page_unit: str = "page") -> ParsedDocument:
+        text = "".join(self._parts)
+        return ParsedDocument(title=title, text=text, blocks=self.blocks, page_unit=page_unit)

@@ -9,6 +9,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from ingest.errors import DocumentError
 from ingest.loaders.document import BlockKind, DocumentBuilder, ParsedDocument
 from ingest.loaders.encoding import decode_text
+from ingest.loaders.tables import add_table
 
 
 def _tags(*lines: str) -> frozenset[str]:
@@ -50,7 +51,8 @@ def _skipped(node: LexborNode, in_content: bool) -> bool:
 
 
 class _Walker:
-    """Turns the element tree into blocks: one per paragraph, heading, list item or table."""
+    """Turns the element tree into blocks: one per paragraph, heading, list item or table
+    row (see ``ingest.loaders.tables``; a table's <caption> heads its rows)."""
 
     def __init__(self) -> None:
         self.builder = DocumentBuilder()
@@ -59,6 +61,9 @@ class _Walker:
         self.pre = 0
         self.table = 0
         self.content = 0
+        self.rows: list[list[str]] = []
+        self.cells: list[str] = []
+        self.caption = ""
 
     def text(self, value: str) -> None:
         self.buffer.append(value if self.pre else _SPACES.sub(" ", value))
@@ -94,36 +99,39 @@ class _Walker:
             else:
                 self.kinds.append((_KINDS.get(tag, self.kinds[-1][0]), 1))
 
+    def leave_in_table(self, tag: str) -> None:
+        """Collect cells, rows and the caption; the outermost table's end adds its rows."""
+        if tag in ("td", "th"):
+            self.cells.append("".join(self.buffer))
+            self.buffer.clear()
+        elif tag == "tr":
+            self.rows.append(self.cells)
+            self.cells = []
+            self.buffer.clear()
+        elif tag == "caption":
+            self.caption = "".join(self.buffer)
+            self.buffer.clear()
+        elif tag == "table":
+            self.table -= 1
+            if not self.table:
+                if self.cells:
+                    self.rows.append(self.cells)
+                self.buffer.clear()
+                add_table(self.builder, enumerate(self.rows, 1), caption=self.caption)
+                self.rows, self.cells, self.caption = [], [], ""
+                self.kinds.pop()
+
     def leave(self, tag: str) -> None:
         if tag in _CONTENT_ROOTS:
             self.content -= 1
         if self.table:
-            if tag in ("td", "th"):
-                self.buffer.append(" | ")
-            elif tag == "tr":
-                self.buffer.append("\n")
-            elif tag == "table":
-                self.table -= 1
-                if not self.table:
-                    self.buffer[:] = [_table_text("".join(self.buffer))]
-                    self.flush()
-                    self.kinds.pop()
+            self.leave_in_table(tag)
             return
         if tag in _BLOCK_TAGS:
             self.flush()
             self.kinds.pop()
             if tag == "pre":
                 self.pre -= 1
-
-
-def _table_text(raw: str) -> str:
-    rows = []
-    for line in raw.split("\n"):
-        cells = [" ".join(c.split()) for c in line.split(" | ")]
-        cells = [c for c in cells if c]
-        if cells:
-            rows.append(" | ".join(cells))
-    return "\n".join(rows)
 
 
 def _walk(root: LexborNode, walker: _Walker) -> None:

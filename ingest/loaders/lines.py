@@ -1,7 +1,8 @@
 """Blocks of plain text and Markdown, found line by line in the normalised text.
 
 The document text is the file's own text (normalised), so Markdown markup stays in it; only
-the block boundaries and heading paths are derived from the markup.
+the block boundaries and heading paths are derived from the markup. Pipe tables are the one
+exception: their rows are rewritten to name their columns, as every loader writes them.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ingest.loaders.document import Block, BlockKind, HeadingStack, ParsedDocument, normalise
+from ingest.loaders.markdown_tables import rewrite_tables
 
 _LIST_ITEM = re.compile(r" *(?:[-*+\u2022\u25aa\u25e6\u2023]|\d{1,3}[.)]) +\S")
 _ATX_HEADING = re.compile(r" {0,3}(#{1,6})[ ]+(.*?)(?:[ ]+#+)? *$")
@@ -53,8 +55,12 @@ class _Blocks:
 
 
 def parse_lines(raw: str, fallback_title: str, *, markdown: bool) -> ParsedDocument:
-    """Parse text into blocks; with ``markdown``, '#' and underlined lines are headings."""
+    """Parse text into blocks; with ``markdown``, '#' and underlined lines are headings and
+    pipe tables are rewritten as rows (``ingest.loaders.markdown_tables``)."""
     text = normalise(raw)
+    rows: dict[int, int] = {}
+    if markdown and "|" in text:
+        text, rows = rewrite_tables(text)
     acc = _Blocks()
     fence: str | None = None
     pos = 0
@@ -69,6 +75,10 @@ def parse_lines(raw: str, fallback_title: str, *, markdown: bool) -> ParsedDocum
             continue
         if not line.strip():
             acc.close()
+            continue
+        if start in rows:
+            acc.close()
+            acc.blocks.append(Block(start, end, "table_row", acc.headings.path, row=rows[start]))
             continue
         if markdown:
             if m := _FENCE.match(line):

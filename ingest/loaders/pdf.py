@@ -1,12 +1,13 @@
-"""Text of PDF files, page by page, with lines re-joined into paragraphs."""
+"""Text of PDF files, page by page, with lines re-joined into paragraphs; scanned pages by OCR."""
 
 from __future__ import annotations
 
 import io
 import logging
+import math
 import re
 
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
 from ingest.errors import DocumentError
@@ -20,6 +21,10 @@ _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|-\s*\d{1,4}\s*-", re.I)
 _MIN_PAGES_FOR_MARGINS = 3
 _MAX_MARGIN_CHARS = 80
+_TITLE_SEARCH_LINES = 5
+_TITLE_SCALE = 1.2
+_MAX_TITLE_CHARS = 200
+_OCR_DPI = 300
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -133,17 +138,109 @@ def _paragraphs(lines: list[str], headings: dict[str, int]) -> list[str]:
     return paragraphs
 
 
+def _sized_lines(page: PageObject) -> list[tuple[str, float]]:
+    """The page's lines with the largest font size each is set in."""
+    lines: list[tuple[str, float]] = []
+    current, size = "", 0.0
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, font_size: float) -> None:
+        nonlocal current, size
+        scale = math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3]) or 1.0
+        parts = text.split("\n")
+        for i, part in enumerate(parts):
+            if i:
+                lines.append((" ".join(current.split()), size))
+                current, size = "", 0.0
+            if part.strip():
+                current += part
+                size = max(size, font_size * scale)
+
+    page.extract_text(visitor_text=visit)
+    lines.append((" ".join(current.split()), size))
+    return [(text, size) for text, size in lines if text]
+
+
+def _title_lines(page: PageObject) -> list[str]:
+    """The first page's title: its leading lines set well above the body's font size."""
+    lines = _sized_lines(page)
+    weights: dict[float, int] = {}
+    for text, size in lines:
+        weights[round(size, 1)] = weights.get(round(size, 1), 0) + len(text)
+    if not weights:
+        return []
+    body = max(weights, key=lambda size: weights[size])
+    title: list[str] = []
+    title_size = 0.0
+    for text, size in lines[:_TITLE_SEARCH_LINES]:
+        big = size >= _TITLE_SCALE * body and len(text) <= _MAX_TITLE_CHARS
+        if big and (not title or abs(size - title_size) < 0.5):
+            title.append(text)
+            title_size = size
+        elif title:
+            break
+    return title
+
+
+def _with_title(lines: list[str], title: list[str]) -> tuple[list[str], str | None]:
+    """``lines`` with the title's lines joined into one, and that line (None if not found)."""
+    if not title:
+        return lines, None
+    for i in range(len(lines) - len(title) + 1):
+        if lines[i : i + len(title)] == title:
+            joined = " ".join(title)
+            return [*lines[:i], joined, "", *lines[i + len(title) :]], joined
+    return lines, None
+
+
+def _ocr_page(data: bytes, index: int) -> str:
+    """OCR of page ``index`` rendered at 300 dpi (less for a page too big for that)."""
+    import pypdfium2 as pdfium
+
+    from ingest.loaders import ocr
+
+    document = pdfium.PdfDocument(data)
+    try:
+        page = document[index]
+        width, height = page.get_size()
+        scale = min(_OCR_DPI / 72, math.sqrt(ocr.MAX_PIXELS / max(width * height, 1.0)))
+        image = page.render(scale=scale, grayscale=True).to_pil()
+        return ocr.read_image(image)
+    finally:
+        document.close()
+
+
+def _page_lines(reader: PdfReader, data: bytes) -> tuple[list[list[str]], set[int]]:
+    """Every page's lines, and the pages read by OCR: those without a text layer, when
+    Tesseract is installed."""
+    from ingest.loaders import ocr
+
+    try:
+        pages = [_lines(page.extract_text() or "") for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, OSError):
+        raise _damaged() from None
+    scanned = {i for i, lines in enumerate(pages) if not any(lines)}
+    if scanned and ocr.available():
+        for index in sorted(scanned):
+            pages[index] = _lines(_ocr_page(data, index))
+    else:
+        scanned = set()
+    return pages, scanned
+
+
 def load_pdf(data: bytes, fallback_title: str) -> ParsedDocument:
-    """Parse a PDF; each block knows its 1-based page. Bookmarked lines become headings.
+    """Parse a PDF; each block knows its 1-based page. Bookmarked lines become headings, and
+    so does the first page's title (its leading lines in a larger font). Pages without a
+    text layer (scans) are read by OCR, their blocks marked as such.
 
     Running headers, footers and page numbers are dropped: repeated on every page, they
     would otherwise land in every chunk and pull unrelated searches towards them.
     """
     reader = _open(data)
     outline = _outline_titles(reader)
+    pages, scanned = _page_lines(reader, data)
     try:
-        pages = [_lines(page.extract_text() or "") for page in reader.pages]
         metadata = reader.metadata
+        title_lines = _title_lines(reader.pages[0]) if reader.pages and 0 not in scanned else []
     except (PdfReadError, ValueError, KeyError, TypeError, IndexError, OSError):
         raise _damaged() from None
     running = _running_lines(pages)
@@ -151,17 +248,26 @@ def load_pdf(data: bytes, fallback_title: str) -> ParsedDocument:
     for number, lines in enumerate(pages):
         headings = {title.casefold(): depth for depth, title in outline.get(number, [])}
         kept = _body_lines(lines, running)
+        if number == 0:
+            kept, title_line = _with_title(kept, title_lines)
+            if title_line is not None and title_line.casefold() not in headings:
+                headings[title_line.casefold()] = 1
+        ocr = number in scanned
         for paragraph in _paragraphs(kept, headings):
             depth = headings.get(paragraph.casefold())
             if depth is not None:
-                builder.add(paragraph, "heading", level=depth, page=number + 1)
+                builder.add(paragraph, "heading", level=depth, page=number + 1, ocr=ocr)
             else:
                 kind = "list_item" if _LIST_ITEM.match(paragraph) else "paragraph"
-                builder.add(paragraph, kind, page=number + 1)
+                builder.add(paragraph, kind, page=number + 1, ocr=ocr)
     if not builder.blocks:
         if any(line for lines in pages for line in lines):
             raise DocumentError("PDF holds only page numbers, no text to index")
-        raise DocumentError("PDF has no extractable text (scanned PDF?)", "run OCR on it first")
+        from ingest.loaders import ocr
+
+        if not ocr.available():
+            raise DocumentError("PDF has no extractable text (scanned PDF?)", ocr.INSTALL_HINT)
+        raise DocumentError("PDF has no extractable text, and OCR found none on its pages")
     title = " ".join(str(metadata.title or "").split()) if metadata else ""
     title = _GENERATOR_PREFIX.sub("", title)
     if not title and builder.first_heading:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 
 import docx
 from docx.document import Document as DocxDocument
@@ -18,6 +19,7 @@ from docx.text.paragraph import Paragraph
 
 from ingest.errors import DocumentError
 from ingest.loaders.document import BlockKind, DocumentBuilder, ParsedDocument
+from ingest.loaders.tables import add_table
 
 _HEADING_STYLE = re.compile(r"heading\s*(\d)", re.IGNORECASE)
 _QUOTE_STYLES = frozenset({"quote", "intense quote", "block text"})
@@ -55,17 +57,10 @@ def _kind(paragraph: Paragraph, style: str) -> tuple[BlockKind, int]:
     return "paragraph", 1
 
 
-def _table_text(table: Table) -> str:
-    rows = []
-    for row in table.rows:
-        cells: list[str] = []
-        for cell in row.cells:
-            value = " ".join(cell.text.split())
-            if value and (not cells or cells[-1] != value):
-                cells.append(value)
-        if cells:
-            rows.append(" | ".join(cells))
-    return "\n".join(rows)
+def _table_rows(table: Table) -> Iterator[tuple[int, list[str]]]:
+    """``(row number, cell texts)``; a merged cell's text is under each column it spans."""
+    for number, row in enumerate(table.rows, 1):
+        yield number, [cell.text for cell in row.cells]
 
 
 def load_docx(data: bytes, fallback_title: str) -> ParsedDocument:
@@ -80,7 +75,7 @@ def load_docx(data: bytes, fallback_title: str) -> ParsedDocument:
     styles = _StyleNames(document)
     for item in document.iter_inner_content():
         if isinstance(item, Table):
-            builder.add(_table_text(item), "table")
+            add_table(builder, _table_rows(item))
         else:
             text = item.text
             if text.strip():
