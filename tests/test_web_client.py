@@ -32,7 +32,7 @@ def web(insis_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     shutil.copytree(insis_store_dir, store_dir)
     settings = load_settings(store_dir=store_dir, port=free_port())
     app = build_app(AnswerEngine.from_settings(settings), settings)
-    launch_app(app, settings, prevent_thread_lock=True, quiet=True)
+    launch_app(app, settings, prevent_thread_lock=True)
     yield settings
     app.close()
 

@@ -77,5 +77,6 @@ def launch_app(app: gr.Blocks, settings: Settings, **options: Any) -> Any:
         css=asset("citewise.css"),
         head=f"<script>{asset('citewise.js')}</script>",
         show_error=True,
+        quiet=True,
         **options,
     )
