@@ -173,7 +173,7 @@ def test_loopback_needs_no_password(host: str) -> None:
 def test_another_address_needs_a_password() -> None:
     with pytest.raises(SettingsError, match="Refusing to serve the chat on 0.0.0.0"):
         check_binding(Settings(host="0.0.0.0"))
-    assert check_binding(Settings(host="0.0.0.0", auth="alice:s3:cret")) == ("alice", "s3:cret")
+    assert check_binding(Settings(host="0.0.0.0", auth="alice:s3:cret")) == [("alice", "s3:cret")]
 
 
 def test_a_malformed_auth_is_refused() -> None:
