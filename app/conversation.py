@@ -80,7 +80,10 @@ class Conversation:
     def from_json(cls, data: Any) -> Conversation:
         """The conversation in ``data``, or a HistoryError saying what is missing."""
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise HistoryError(f'A conversation is a JSON object with "format": "{FORMAT}"')
+            raise HistoryError(
+                f'A history is a saved conversation (a JSON object with "format": "{FORMAT}") '
+                'or a list of {"role", "content"} messages'
+            )
         if data.get("version") != VERSION:
             raise HistoryError(
                 f"Conversation format version {data.get('version')!r} is not supported",

@@ -147,7 +147,7 @@ def build_app(
                     "Export (Markdown)", size="sm", interactive=False, elem_id="cw-export"
                 )
             delete = gr.Button("Delete conversation", variant="stop", size="sm", elem_id="cw-delete")
-            with gr.Group(visible=False, elem_id="cw-delete-confirm") as delete_confirm:
+            with gr.Column(visible=False, elem_id="cw-delete-confirm") as delete_confirm:
                 delete_text = gr.HTML(js_on_load=None)
                 with gr.Row():
                     delete_yes = gr.Button("Yes, delete", variant="stop", size="sm")
@@ -229,6 +229,7 @@ def build_app(
                     interactive=False,
                     label="Indexed documents",
                     wrap=True,
+                    elem_id="cw-documents",
                 )
                 with gr.Row(equal_height=False):
                     with gr.Column():
@@ -249,7 +250,7 @@ def build_app(
                             allow_custom_value=True,
                         )
                         remove = gr.Button("Remove from index", variant="stop")
-                        with gr.Group(visible=False, elem_id="cw-remove-confirm") as remove_confirm:
+                        with gr.Column(visible=False, elem_id="cw-remove-confirm") as remove_confirm:
                             remove_text = gr.HTML(js_on_load=None)
                             with gr.Row():
                                 remove_yes = gr.Button("Yes, remove", variant="stop", size="sm")

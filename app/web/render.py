@@ -175,8 +175,8 @@ def plain_preview(passage_text: str, chars: int = PREVIEW_CHARS) -> str:
 
 
 SCORE_COLUMNS = (
-    ("Fused", "Weighted reciprocal-rank fusion of the two rankings (higher is better)", 4),
-    ("Dense", "Cosine similarity of the question and passage embeddings, -1 to 1", 3),
+    ("Fused", "weighted reciprocal-rank fusion of the two rankings (higher is better)", 4),
+    ("Dense", "cosine similarity of the question and passage embeddings, -1 to 1", 3),
     ("Lexical", "BM25 score of the question's terms in the passage, 0 and up", 2),
 )
 
@@ -199,7 +199,7 @@ def scores_table(passages: Iterable[Passage]) -> str:
         for i, p in enumerate(ranked, 1)
     )
     heads = "".join(f'<th title="{text(note)}">{name}</th>' for name, note, _ in SCORE_COLUMNS)
-    caption = "; ".join(f"{name}: {note.lower()}" for name, note, _ in SCORE_COLUMNS)
+    caption = "; ".join(f"{name}: {note}" for name, note, _ in SCORE_COLUMNS)
     return (
         f'<table class="cw-scores"><caption>{text(caption)}. &#8212; = not found by that '
         f"search.</caption><thead><tr><th>#</th><th>Passage</th>{heads}</tr></thead>"

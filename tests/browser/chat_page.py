@@ -8,6 +8,8 @@ from typing import Any
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 ANSWER_TIMEOUT_MS = 120_000
 ANSWERED = ".cw-answer:not(.cw-pending):not(.cw-error)"
+USERS = {"alice": "wonder-land", "bob": "builder-7"}
+"""The logins of the chat served with ``auth``."""
 
 
 def wait_for_answer(page: Any, before: int) -> Any:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chat_page import open_page
+from chat_page import USERS, open_page
 from local_server import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,9 +27,6 @@ HOSTILE_DOC = (
     'The Orion bench access code is <img src=x onerror="window.__xss=1"> and its launcher '
     "is <script>window.__xss=2</script> according to the lab manager.\n"
 )
-
-
-USERS = {"alice": "wonder-land", "bob": "builder-7"}
 
 
 def _serve_chat(store_dir: Path, work: Path, *options: str) -> Iterator[str]:
