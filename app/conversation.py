@@ -99,7 +99,9 @@ class Conversation:
                 turns=turns,
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise HistoryError(f"A conversation turn is incomplete: {exc!r} is missing or wrong") from None
+            raise HistoryError(
+                f"A conversation turn is incomplete: {exc!r} is missing or wrong"
+            ) from None
 
 
 def messages_of(turns: list[Turn]) -> list[dict[str, str]]:

@@ -97,7 +97,8 @@ def test_history_file_is_created_then_appended_in_the_chat_format(
     assert saved["format"] == "citewise-conversation"
     assert saved["title"] == "Which international laboratory is based in Sendai?"
     assert [t["question"] for t in saved["turns"]] == [
-        "Which international laboratory is based in Sendai?", "When was it created?"
+        "Which international laboratory is based in Sendai?",
+        "When was it created?",
     ]
     assert saved["turns"][1]["citations"][0]["passage"]["text"]
     chat_folder = ConversationStore(tmp_path / "web")
@@ -111,14 +112,19 @@ def test_a_hand_written_history_list_is_appended_as_a_list(
     insis_store_dir: Path, tmp_path: Path
 ) -> None:
     history = tmp_path / "chat.json"
-    said = [{"role": "user", "content": "Which international laboratory is based in Sendai?"},
-            {"role": "assistant", "content": "ElyT-MaX (materials) with Tohoku University [1]."}]
+    said = [
+        {"role": "user", "content": "Which international laboratory is based in Sendai?"},
+        {"role": "assistant", "content": "ElyT-MaX (materials) with Tohoku University [1]."},
+    ]
     history.write_text(json.dumps(said))  # fmt: skip
     code, _, _ = run("When was it created?", "--history", str(history),
                      "--store", str(insis_store_dir))  # fmt: skip
     assert code == 0
     messages = json.loads(history.read_text())
-    assert messages[:2] == said and messages[2] == {"role": "user", "content": "When was it created?"}
+    assert messages[:2] == said and messages[2] == {
+        "role": "user",
+        "content": "When was it created?",
+    }
     assert messages[3]["role"] == "assistant" and "2016" in messages[3]["content"]
 
 

@@ -115,7 +115,12 @@ def test_an_uploaded_document_can_be_asked_about_then_removed(
     assert cited_docs(answer) == {"zephyr-notes.md"}
 
     _, _, _, scoped = client.predict(
-        "When was it commissioned?", [], "extractive", 5, False, ["cnrs-insis-international.md"],
+        "When was it commissioned?",
+        [],
+        "extractive",
+        5,
+        False,
+        ["cnrs-insis-international.md"],
         api_name="/ask",
     )
     assert scoped["searched_documents"] == ["cnrs-insis-international.md"]

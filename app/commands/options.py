@@ -35,7 +35,9 @@ def settings_table(settings: Settings) -> str:
         value = getattr(settings, name)
         if name == "llm_api_key" and value != "not-needed":
             value = "***"
-        lines.append(f"{name} = {plain(value)}\n    env CITEWISE_{name.upper()}: {info.description}")
+        lines.append(
+            f"{name} = {plain(value)}\n    env CITEWISE_{name.upper()}: {info.description}"
+        )
     return "\n".join(lines)
 
 

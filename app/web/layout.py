@@ -85,7 +85,9 @@ def build_app(
     saved = ConversationPanel(settings.store_dir)
     corpus = Corpus(settings, store if store is not None else _open_store(settings))
     backends, backend_info = backend_choices(engine, settings)
-    backend_value = settings.backend if settings.backend in [v for _, v in backends] else "extractive"
+    backend_value = (
+        settings.backend if settings.backend in [v for _, v in backends] else "extractive"
+    )
     extensions = supported_extensions()
 
     def refresh() -> tuple[Any, Any, Any]:
@@ -110,7 +112,11 @@ def build_app(
     def ask_remove(doc_id: str | None) -> tuple[Any, ...]:
         """Removing asks first: (confirmation box, its text, notice)."""
         if not doc_id:
-            return gr.update(visible=False), "", '<p class="cw-hint">Choose a document to remove.</p>'
+            return (
+                gr.update(visible=False),
+                "",
+                '<p class="cw-hint">Choose a document to remove.</p>',
+            )
         return (
             gr.update(visible=True),
             f'<p class="cw-confirm-text">Remove <code>{text(doc_id)}</code> from the index? '
@@ -146,7 +152,9 @@ def build_app(
                 export = gr.DownloadButton(
                     "Export (Markdown)", size="sm", interactive=False, elem_id="cw-export"
                 )
-            delete = gr.Button("Delete conversation", variant="stop", size="sm", elem_id="cw-delete")
+            delete = gr.Button(
+                "Delete conversation", variant="stop", size="sm", elem_id="cw-delete"
+            )
             with gr.Column(visible=False, elem_id="cw-delete-confirm") as delete_confirm:
                 delete_text = gr.HTML(js_on_load=None)
                 with gr.Row():
@@ -250,7 +258,9 @@ def build_app(
                             allow_custom_value=True,
                         )
                         remove = gr.Button("Remove from index", variant="stop")
-                        with gr.Column(visible=False, elem_id="cw-remove-confirm") as remove_confirm:
+                        with gr.Column(
+                            visible=False, elem_id="cw-remove-confirm"
+                        ) as remove_confirm:
                             remove_text = gr.HTML(js_on_load=None)
                             with gr.Row():
                                 remove_yes = gr.Button("Yes, remove", variant="stop", size="sm")

@@ -93,7 +93,9 @@ def test_example_chips_are_whole_and_send_their_question(page: Any) -> None:
     assert chips.count() == 4
     for i in range(chips.count()):
         chip = chips.nth(i)
-        assert chip.evaluate("e => e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight")
+        assert chip.evaluate(
+            "e => e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight"
+        )
         assert "…" not in chip.inner_text() and chip.inner_text().strip().endswith("?")
     chips.filter(has_text="When was ElyT-MaX created?").click()
     answer = wait_for_answer(page, 0)

@@ -38,14 +38,19 @@ def test_a_conversation_is_kept_as_it_grows_and_comes_back_after_a_reload(page: 
     assert page.locator(".cw-answer").count() == 3
 
 
-def test_a_saved_conversation_is_reopened_from_the_list(page: Any, context: Any, chat_url: str) -> None:
+def test_a_saved_conversation_is_reopened_from_the_list(
+    page: Any, context: Any, chat_url: str
+) -> None:
     ask(page, "What does the ERC unit set up in 2014 do?")
     wait_for_title(page, "What does the ERC unit set up in 2014 do?")
     other = open_page(context, chat_url)
     other.get_by_role("button", name="New conversation").click()
     other.locator("#cw-conversations label", has_text="ERC unit set up in 2014").first.click()
     other.locator(".cw-answer").first.wait_for()
-    assert other.locator(".cw-question").first.inner_text() == "What does the ERC unit set up in 2014 do?"
+    assert (
+        other.locator(".cw-question").first.inner_text()
+        == "What does the ERC unit set up in 2014 do?"
+    )
     assert other.locator(".cw-set.cw-active .cw-source").count() >= 1
     other.locator(".cw-cite").first.click()
     other.wait_for_timeout(400)
