@@ -31,7 +31,8 @@ def answer(question: str = "When was ElyT-MaX created?") -> Answer:
     p, other = passage(), passage("notes/other.md", 0.01)
     cited = [Citation(1, p, QUOTE, "January 1, 2016")]
     return Answer(
-        question, "It was created on January 1, 2016 [1].", cited, False, "extractive", short_answer="January 1, 2016", passages=[p, other],
+        question, "It was created on January 1, 2016 [1].", cited, False, "extractive",
+        short_answer="January 1, 2016", passages=[p, other],
         answerability=0.93, search_query=question, timings_ms={"total": 12.0},
         searched_documents=["reports/cnrs.md", "notes/other.md"],
     )  # fmt: skip
