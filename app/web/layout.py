@@ -142,7 +142,11 @@ def build_app(
         with gr.Sidebar(label="Conversations", elem_id="cw-sidebar", width=290):
             new_chat = gr.Button("New conversation", variant="primary", size="sm")
             conversations = gr.Radio(
-                [], label="Conversations", elem_id="cw-conversations", interactive=True
+                [],
+                label="Conversations",
+                info="Saved as you ask; click one to reopen it.",
+                elem_id="cw-conversations",
+                interactive=True,
             )
             title_box = gr.Textbox(
                 label="Title of this conversation", max_lines=1, elem_id="cw-title-box"
@@ -170,7 +174,7 @@ def build_app(
                             label="Conversation",
                             show_label=False,
                             elem_id="cw-chat",
-                            height=560,
+                            height=500,
                             latex_delimiters=[],
                             feedback_options=None,
                             buttons=[],
@@ -188,16 +192,6 @@ def build_app(
                             )
                             ask = gr.Button("Ask", variant="primary", scale=1, min_width=90)
                         status = gr.HTML(warmup.status_html(), elem_id="cw-status", js_on_load=None)
-                        scope = gr.Dropdown(
-                            choices=scope_choices(corpus),
-                            value=[],
-                            multiselect=True,
-                            allow_custom_value=True,
-                            label="Search only in",
-                            info="Pick documents or folders for the next questions (or type a "
-                            "folder prefix of their ids); leave empty to search every document.",
-                            elem_id="cw-scope",
-                        )
                         chips = []
                         if settings.example_questions:
                             gr.Markdown("Try asking:", elem_id="cw-try")
@@ -206,6 +200,16 @@ def build_app(
                                     gr.Button(q, size="sm", elem_classes=["cw-chip"], min_width=0)
                                     for q in settings.example_questions
                                 ]
+                        scope = gr.Dropdown(
+                            choices=scope_choices(corpus),
+                            value=[],
+                            multiselect=True,
+                            allow_custom_value=True,
+                            label="Search only in",
+                            info="Documents or folders (or type a prefix of their ids) for "
+                            "the next questions; empty = every document.",
+                            elem_id="cw-scope",
+                        )
                     with gr.Column(scale=2, min_width=340):
                         sources = gr.HTML(
                             sources_panel([], False),

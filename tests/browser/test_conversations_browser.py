@@ -147,3 +147,21 @@ def test_with_logins_each_user_sees_only_their_own_conversations(
     finally:
         alice_profile.close()
         bob_profile.close()
+
+
+def test_at_phone_width_the_list_starts_folded_and_opens_on_demand(
+    browser: Any, chat_url: str
+) -> None:
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = open_page(phone, chat_url)
+        sidebar = page.locator("#cw-sidebar")
+        page.wait_for_function(
+            "() => !document.querySelector('#cw-sidebar').classList.contains('open')"
+        )
+        assert page.locator("#cw-question textarea").is_visible()
+        sidebar.locator(".toggle-button").click()
+        page.get_by_role("button", name="New conversation").wait_for()
+        assert page.get_by_role("button", name="New conversation").is_visible()
+    finally:
+        phone.close()
