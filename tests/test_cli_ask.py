@@ -155,6 +155,10 @@ def test_doc_limits_the_search_and_the_answer_names_what_it_searched(
     assert code == 0 and "January 1, 2016" in out
     assert "Searched only: cnrs-insis-international.md, lab/kestrel.md" in out
 
+    code, out, _ = run("What is the recipe for a chocolate soufflé?", "--doc", "lab/", *store)
+    assert code == 0 and out.startswith("The documents do not contain an answer")
+    assert "Note: only lab/kestrel.md searched; ask without a scope" in out
+
     code, _, err = run("When?", "--doc", "nowhere/", *store)
     assert code == 1 and "No indexed document matches 'nowhere/'" in err
 

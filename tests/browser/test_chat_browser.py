@@ -131,6 +131,14 @@ def test_the_reader_loads_in_the_background_and_says_when_it_is_ready(page: Any)
     assert re.search(r"Reader model ready \(loaded in \d+\.\d s\)", status.inner_text())
 
 
+def test_the_terminal_names_the_address_and_gives_no_share_hint(
+    page: Any, chat_store: Path, chat_url: str
+) -> None:
+    log = (chat_store.parent / "chat.log").read_text()
+    assert f"citewise chat on {chat_url.rstrip('/')}" in log
+    assert "share=True" not in log and "public link" not in log
+
+
 def test_removing_a_document_asks_first(page: Any, tmp_path: Path) -> None:
     upload = tmp_path / "kestrel-notes.md"
     upload.write_text("# Kestrel notes\n\nThe Kestrel rig was assembled in 2011 in Lille.\n")
