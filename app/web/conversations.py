@@ -20,6 +20,7 @@ from app.web.render import answer_message, sources_panel, text, user_message
 from ingest.errors import CitewiseError
 
 SLUG_CHARS = re.compile(r"[^a-z0-9]+")
+NOTHING_SAVED = "No saved conversation is open: a conversation is saved with its first answer."
 
 
 def chat_messages(turns: list[Turn]) -> list[dict[str, str]]:
@@ -147,8 +148,7 @@ class ConversationPanel:
     ) -> tuple[Any, ...]:
         """(list, export button, title box, notice) after renaming the open conversation."""
         if not conversation_id:
-            return (gr.skip(), gr.skip(), "", notice("Ask a question first: a conversation "
-                                                    "is saved with its first answer."))  # fmt: skip
+            return gr.skip(), gr.skip(), "", notice(NOTHING_SAVED)
         try:
             conversation = self.store(request).rename(conversation_id, title)
         except CitewiseError as exc:
@@ -161,16 +161,16 @@ class ConversationPanel:
         )
 
     def ask_delete(self, conversation_id: str | None, request: gr.Request) -> tuple[Any, ...]:
-        """(confirmation box, its text): deleting asks first, naming what goes."""
+        """(confirmation box, its question, notice): deleting asks first, naming what goes."""
+        hidden = gr.update(visible=False)
         if not conversation_id:
-            return gr.update(visible=False), notice("No saved conversation is open.")
+            return hidden, "", notice(NOTHING_SAVED)
         try:
             title = self.store(request).load(conversation_id).title
         except CitewiseError as exc:
-            return gr.update(visible=False), notice(str(exc), "cw-hint cw-bad")
-        return gr.update(visible=True), notice(
-            f"Delete “{title}” and its answers? This cannot be undone.", "cw-confirm-text"
-        )
+            return hidden, "", notice(str(exc), "cw-hint cw-bad")
+        question = f"Delete “{title}” and its answers? This cannot be undone."
+        return gr.update(visible=True), notice(question, "cw-confirm-text"), ""
 
     def delete(
         self, conversation_id: str | None, show_scores: bool, request: gr.Request

@@ -295,7 +295,9 @@ def build_app(
                      [conversations, export, title_box, sidebar_notice], **private)  # fmt: skip
         title_box.submit(saved.rename, [current, title_box],
                          [conversations, export, title_box, sidebar_notice], **private)  # fmt: skip
-        delete.click(saved.ask_delete, [current], [delete_confirm, delete_text], **private)
+        delete.click(
+            saved.ask_delete, [current], [delete_confirm, delete_text, sidebar_notice], **private
+        )
         delete_yes.click(saved.delete, [current, show_scores],
                          [*view, delete_confirm, sidebar_notice], **private)  # fmt: skip
         delete_no.click(lambda: gr.update(visible=False), None, [delete_confirm], **private)

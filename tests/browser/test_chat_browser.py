@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chat_page import ANSWERED, ARTIFACTS, ask, wait_for_answer
+from chat_page import ANSWERED, ARTIFACTS, ask, wait_for_answer, wait_for_title
 
 pytestmark = pytest.mark.slow
 WATCH_PENDING = """() => {
@@ -57,6 +57,11 @@ def test_markup_in_documents_and_questions_is_shown_and_never_runs(page: Any) ->
     question = page.locator(".cw-question").last.inner_text()
     assert '<img src=x onerror="window.__xss=3">' in question
     assert "<script>window.__xss=4</script>" in question
+    wait_for_title(page, "What is the Orion bench access code?")
+    page.locator("#cw-conversations label").first.wait_for()
+    page.fill("#cw-title-box input, #cw-title-box textarea", '<img src=x onerror="window.__xss=5">')
+    page.get_by_role("button", name="Rename").click()
+    wait_for_title(page, '<img src=x onerror="window.__xss=5">')
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert page.locator("img[src='x']").count() == 0
 

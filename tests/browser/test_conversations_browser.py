@@ -61,6 +61,10 @@ def test_a_saved_conversation_is_reopened_from_the_list(
 def test_a_conversation_is_renamed_exported_as_markdown_and_deleted_after_asking(
     page: Any, chat_store: Path
 ) -> None:
+    page.get_by_role("button", name="Delete conversation").click()
+    page.locator("#cw-sidebar-notice", has_text="No saved conversation is open").wait_for()
+    assert not page.locator("#cw-delete-confirm").is_visible()
+
     answer = ask(page, "When was ElyT-MaX created?")
     wait_for_title(page, "When was ElyT-MaX created?")
     quote = answer.locator(".cw-cite").first
