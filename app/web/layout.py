@@ -8,6 +8,7 @@ under their own ``concurrency_id`` so a long ingestion never holds up the chat.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,13 @@ def backend_choices(engine: Any, settings: Settings) -> tuple[list[tuple[str, st
                (llm_label, "llm")]  # fmt: skip
     info = "" if llm_ready else f"To enable llm: {LLM_SETTINGS_HINT}; then restart citewise chat."
     return choices, info
+
+
+def browser_secret(settings: Settings) -> str:
+    """The key the browser's note of its open conversation is sealed with: fixed per index,
+    so a restarted chat still reopens it. It guards nothing: a conversation id is only ever
+    looked up among the logged-in user's own conversations."""
+    return hashlib.sha256(str(settings.store_dir.resolve()).encode()).hexdigest()[:32]
 
 
 def scope_choices(corpus: Corpus) -> list[tuple[str, str]]:
@@ -138,7 +146,9 @@ def build_app(
         return sources_panel(list(turns or []), show_scores)
 
     with gr.Blocks(title="citewise", analytics_enabled=False) as demo:
-        current = gr.BrowserState(None, storage_key="citewise-open-conversation")
+        current = gr.BrowserState(
+            None, storage_key="citewise-open-conversation", secret=browser_secret(settings)
+        )
         with gr.Sidebar(label="Conversations", elem_id="cw-sidebar", width=290):
             new_chat = gr.Button("New conversation", variant="primary", size="sm")
             conversations = gr.Radio(

@@ -7,6 +7,8 @@ from typing import Any
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 ANSWER_TIMEOUT_MS = 120_000
+STEP_TIMEOUT_MS = 90_000
+"""How long a page step may take: on a busy 2-core machine a page can take a minute to load."""
 ANSWERED = ".cw-answer:not(.cw-pending):not(.cw-error)"
 USERS = {"alice": "wonder-land", "bob": "builder-7"}
 """The logins of the chat served with ``auth``."""

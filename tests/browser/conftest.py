@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chat_page import USERS, open_page
+from chat_page import STEP_TIMEOUT_MS, USERS, open_page
 from local_server import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,6 +99,7 @@ def browser() -> Iterator[object]:
 def context(browser: object) -> Iterator[object]:
     """A fresh browser profile (its own local storage and downloads)."""
     profile = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)  # type: ignore[attr-defined]
+    profile.set_default_timeout(STEP_TIMEOUT_MS)
     yield profile
     profile.close()
 

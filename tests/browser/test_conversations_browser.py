@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chat_page import ARTIFACTS, USERS, ask, conversation_titles, open_page, wait_for_title
+from chat_page import (
+    ARTIFACTS,
+    STEP_TIMEOUT_MS,
+    USERS,
+    ask,
+    conversation_titles,
+    open_page,
+    wait_for_title,
+)
 
 pytestmark = pytest.mark.slow
 FIRST = "Which international laboratory is based in Sendai?"
@@ -118,6 +126,7 @@ def test_a_scoped_question_cannot_see_the_other_documents(page: Any) -> None:
 
 
 def login(context: Any, url: str, user: str) -> Any:
+    context.set_default_timeout(STEP_TIMEOUT_MS)
     tab = context.new_page()
     tab.goto(url)
     tab.get_by_label("username").fill(user)
@@ -157,6 +166,7 @@ def test_at_phone_width_the_list_starts_folded_and_opens_on_demand(
     browser: Any, chat_url: str
 ) -> None:
     phone = browser.new_context(viewport={"width": 390, "height": 844})
+    phone.set_default_timeout(STEP_TIMEOUT_MS)
     try:
         page = open_page(phone, chat_url)
         sidebar = page.locator("#cw-sidebar")
