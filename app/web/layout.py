@@ -57,7 +57,7 @@ def _open_store(settings: Settings) -> Any:
     return ChunkStore.open(settings)
 
 
-def backend_choices(engine: Any, settings: Settings) -> tuple[list[tuple[str, str]], str]:
+def backend_choices(engine: Any) -> tuple[list[tuple[str, str]], str]:
     """The backend menu: both backends always named, the LLM one with how to enable it."""
     llm_ready = "llm" in [str(b) for b in engine.backends()]
     llm_label = "llm (a chat model writes, citations checked)"
@@ -92,7 +92,7 @@ def build_app(
     chat = ChatHandler(engine, warmup)
     saved = ConversationPanel(settings.store_dir)
     corpus = Corpus(settings, store if store is not None else _open_store(settings))
-    backends, backend_info = backend_choices(engine, settings)
+    backends, backend_info = backend_choices(engine)
     backend_value = (
         settings.backend if settings.backend in [v for _, v in backends] else "extractive"
     )
@@ -128,7 +128,8 @@ def build_app(
         return (
             gr.update(visible=True),
             f'<p class="cw-confirm-text">Remove <code>{text(doc_id)}</code> from the index? '
-            "Its passages will no longer be searched; the file itself is not deleted.</p>",
+            "Its passages will no longer be searched, and a file uploaded here is deleted "
+            "(files elsewhere stay where they are).</p>",
             "",
         )
 
