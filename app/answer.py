@@ -88,6 +88,8 @@ class Answer:
     note: str | None = None
     search_query: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
+    searched_documents: list[str] | None = None
+    """The ids of the documents searched when the question was scoped; None for all."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -101,6 +103,7 @@ class Answer:
             "note": self.note,
             "search_query": self.search_query,
             "timings_ms": self.timings_ms,
+            "searched_documents": self.searched_documents,
         }
 
 

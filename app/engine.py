@@ -29,6 +29,7 @@ from app.reader.answerer import ReaderAnswerer, refusal
 from app.reader.calibration import Calibration, default_calibration, features
 from app.reader.evidence import read_evidence
 from app.reader.text_kind import default_text_kind
+from app.scope import describe, resolve_scope
 from ingest.errors import QueryError
 from ingest.settings import Settings
 
@@ -88,9 +89,10 @@ class AnswerEngine:
         history: Sequence[dict[str, str]] = (),
         backend: str | None = None,
         top_k: int | None = None,
+        scope: Sequence[str] = (),
     ) -> Answer:
         """The final answer (the last of :meth:`stream`)."""
-        *_, final = self.stream(question, history, backend, top_k)
+        *_, final = self.stream(question, history, backend, top_k, scope)
         return final
 
     def stream(
@@ -99,19 +101,25 @@ class AnswerEngine:
         history: Sequence[dict[str, str]] = (),
         backend: str | None = None,
         top_k: int | None = None,
+        scope: Sequence[str] = (),
     ) -> Iterator[Answer]:
-        """Growing partial answers; the last one is final and complete."""
+        """Growing partial answers; the last one is final and complete.
+
+        ``scope`` (document ids or folder prefixes of them) limits the search to those
+        documents; the answer names them in ``searched_documents``.
+        """
         answerer = self._answerer(backend)
         messages = validate_history(list(history))
         question = _clean(question, self.settings.max_question_chars)
         k = top_k or self.settings.top_k
+        searched = self._scope(scope)
         parts = question_parts(question) if answerer is self.reader_answerer else [question]
         if len(parts) == 1:
-            yield from self._stream_one(question, messages, answerer, k)
+            yield from self._stream_one(question, messages, answerer, k, searched)
             return
         answers: list[Answer] = []
         for part in parts:
-            *_, final = self._stream_one(part, messages, answerer, k)
+            *_, final = self._stream_one(part, messages, answerer, k, searched)
             answers.append(final)
             messages = [
                 *messages,
@@ -121,11 +129,19 @@ class AnswerEngine:
         yield joined_answer(question, answers)
 
     def _stream_one(
-        self, question: str, messages: list[dict[str, str]], answerer: Answerer, k: int
+        self,
+        question: str,
+        messages: list[dict[str, str]],
+        answerer: Answerer,
+        k: int,
+        searched: list[str] | None,
     ) -> Iterator[Answer]:
         started = time.perf_counter()
         query = search_query(question, messages)
-        passages = self.retriever.search(query, k=k)
+        if searched is None:
+            passages = self.retriever.search(query, k=k)
+        else:
+            passages = self.retriever.search(query, k=k, doc_ids=searched)
         if not passages:
             self._check_index()
         retrieved = time.perf_counter()
@@ -142,11 +158,16 @@ class AnswerEngine:
         timings = {"retrieve": _ms(started, retrieved), "read": _ms(retrieved, read_at)}
         if score < floor or evidence.best is None:
             final = refusal(question, evidence, answerer.backend)
-            yield self._finish(final, score, query, timings, read_at, started)
+            if searched is not None:
+                final.note = (
+                    f"only {describe(searched)} searched; ask without a scope to search "
+                    "every document"
+                )
+            yield self._finish(final, score, query, timings, read_at, started, searched)
             return
         request = AnswerRequest(question, messages, evidence, reader_unsure=score < threshold)
         for partial in answerer.stream(request):
-            yield self._finish(partial, score, query, timings, read_at, started)
+            yield self._finish(partial, score, query, timings, read_at, started, searched)
 
     def _finish(
         self,
@@ -156,6 +177,7 @@ class AnswerEngine:
         timings: dict[str, float],
         answering: float,
         started: float,
+        searched: list[str] | None,
     ) -> Answer:
         now = time.perf_counter()
         stages = {**timings, **answer.timings_ms, "answer": _ms(answering, now)}
@@ -165,7 +187,14 @@ class AnswerEngine:
             answerability=round(score, 4),
             search_query=query,
             timings_ms={k: round(v, 2) for k, v in stages.items()},
+            searched_documents=searched,
         )
+
+    def _scope(self, scope: Sequence[str]) -> list[str] | None:
+        """The ids of the documents ``scope`` picks; None (every document) when empty."""
+        if not [entry for entry in scope if entry.strip()]:
+            return None
+        return resolve_scope(scope, (r.doc_id for r in self.retriever.store.documents()))
 
     def _check_index(self) -> None:
         """No passage at all usually means an empty index: say how to fill it."""

@@ -11,6 +11,7 @@ __all__ = [
     "HistoryError",
     "LLMUnavailable",
     "ReaderModelError",
+    "ScopeError",
 ]
 
 
@@ -20,6 +21,10 @@ class BackendError(CitewiseError):
 
 class HistoryError(CitewiseError):
     """A chat history is not a list of ``{"role", "content"}`` messages."""
+
+
+class ScopeError(CitewiseError):
+    """A question was scoped to documents that are not in the index."""
 
 
 class EmptyIndexError(StoreError):

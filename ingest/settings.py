@@ -114,7 +114,11 @@ class Settings(BaseSettings):
     # Web chat
     host: str = Field("127.0.0.1", description="Address the web chat binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port of the web chat.")
-    auth: str | None = Field(None, description="USER:PASS required to use the web chat.")
+    auth: str | None = Field(
+        None,
+        description="USER:PASS (or several, comma-separated) required to use the web chat; "
+        "each user has their own saved conversations.",
+    )
     concurrency_limit: int = Field(4, ge=1, description="Chat requests answered at once.")
     upload_dir: Path | None = Field(
         None, description="Where uploaded files are kept; unset = <store_dir>/uploads."

@@ -11,10 +11,10 @@ from click.testing import CliRunner
 
 from app.answer import CANNOT_ANSWER, Answer, Citation
 from app.cli import cli
-from app.web.chat import engine_history
+from app.conversation import messages_of
 from app.web.corpus import safe_name, store_upload
 from app.web.launch import check_binding
-from app.web.render import Turn, answer_message, sources_panel, text, user_message
+from app.web.render import Turn, answer_message, scores_table, sources_panel, text, user_message
 from ingest.errors import DocumentError, SettingsError, UnsupportedFile
 from ingest.records import Place
 from ingest.settings import Settings, load_settings
@@ -115,12 +115,29 @@ def test_all_retrieved_passages_with_scores_only_when_asked() -> None:
     assert "cw-scores" not in sources_panel([Turn("a", answer)], False)
     shown = sources_panel([Turn("a", answer)], True)
     assert "All 2 retrieved passages" in shown
-    assert "<td>0.500</td><td>0.800</td><td>&#8212;</td>" in shown
+    assert "<td>0.5000</td><td>0.800</td><td>&#8212;</td>" in shown
+
+
+def test_the_scores_table_is_in_fused_order_with_plain_text_previews() -> None:
+    low = passage("## Heading\n\n- a **bold** [link](http://x) item", "low", 0.01)
+    high = passage("| a | b |\n|---|---|\n| 1 | 2 |", "high", 0.03)
+    answer = Answer("q", "x", [], False, "extractive", passages=[low, high])
+    table = scores_table(answer.passages)
+    assert table.index("Title of high") < table.index("Title of low")
+    assert "Heading a bold link item" in table and "a b 1 2" in table
+    assert "##" not in table and "**" not in table and "](" not in table
+    assert "cosine similarity" in table and "BM25" in table
+
+
+def test_a_scoped_answer_says_which_documents_it_searched() -> None:
+    answer = answered("q", "Body.", "Body.")
+    answer.searched_documents = ["reports/a.md", "reports/b.md"]
+    assert "searched only reports/a.md and reports/b.md" in answer_message(answer, "a")
 
 
 def test_follow_up_questions_carry_the_conversation_as_plain_text() -> None:
     answer = answered("<b>first?</b>", "Body.", "Body.")
-    assert engine_history([Turn("a", answer)]) == [
+    assert messages_of([Turn("a", answer)]) == [
         {"role": "user", "content": "<b>first?</b>"},
         {"role": "assistant", "content": "It says so [1]."},
     ]
@@ -177,7 +194,7 @@ def test_loopback_needs_no_password(host: str) -> None:
 def test_another_address_needs_a_password() -> None:
     with pytest.raises(SettingsError, match="Refusing to serve the chat on 0.0.0.0"):
         check_binding(Settings(host="0.0.0.0"))
-    assert check_binding(Settings(host="0.0.0.0", auth="alice:s3:cret")) == ("alice", "s3:cret")
+    assert check_binding(Settings(host="0.0.0.0", auth="alice:s3:cret")) == [("alice", "s3:cret")]
 
 
 def test_a_malformed_auth_is_refused() -> None:

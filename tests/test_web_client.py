@@ -32,7 +32,7 @@ def web(insis_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     shutil.copytree(insis_store_dir, store_dir)
     settings = load_settings(store_dir=store_dir, port=free_port())
     app = build_app(AnswerEngine.from_settings(settings), settings)
-    launch_app(app, settings, prevent_thread_lock=True, quiet=True)
+    launch_app(app, settings, prevent_thread_lock=True)
     yield settings
     app.close()
 
@@ -106,7 +106,7 @@ def test_an_uploaded_document_can_be_asked_about_then_removed(
 ) -> None:
     upload = tmp_path / "zephyr-notes.md"
     upload.write_text(NEW_DOC)
-    result, table, _, _ = client.predict([handle_file(upload)], api_name="/add_documents")
+    result, table, _, _, _ = client.predict([handle_file(upload)], api_name="/add_documents")
     assert '<span class="cw-status">added</span>zephyr-notes.md' in result
     assert ["Zephyr facility notes", "zephyr-notes.md"] in [row[:2] for row in table["data"]]
 
@@ -114,7 +114,19 @@ def test_an_uploaded_document_can_be_asked_about_then_removed(
     assert "1987" in answer["answer"]
     assert cited_docs(answer) == {"zephyr-notes.md"}
 
-    result, table, _ = client.predict("zephyr-notes.md", api_name="/remove_document")
+    _, _, _, scoped = client.predict(
+        "When was it commissioned?",
+        [],
+        "extractive",
+        5,
+        False,
+        ["cnrs-insis-international.md"],
+        api_name="/ask",
+    )
+    assert scoped["searched_documents"] == ["cnrs-insis-international.md"]
+    assert "zephyr-notes.md" not in cited_docs(scoped) and "1987" not in scoped["answer"]
+
+    result, table, _, _ = client.predict("zephyr-notes.md", api_name="/remove_document")
     assert '<span class="cw-status">removed</span>zephyr-notes.md' in result
     assert "zephyr-notes.md" not in [row[1] for row in table["data"]]
     _, _, answer = ask(client, "When was the Zephyr wind tunnel commissioned?")
@@ -126,7 +138,7 @@ def test_an_upload_of_an_unsupported_type_is_refused_with_a_reason(
 ) -> None:
     upload = tmp_path / "tool.exe"
     upload.write_bytes(b"MZ\x90\x00")
-    result, table, _, _ = client.predict([handle_file(upload)], api_name="/add_documents")
+    result, table, _, _, _ = client.predict([handle_file(upload)], api_name="/add_documents")
     assert '<span class="cw-status">skipped</span>tool.exe' in result
     assert "unsupported extension .exe; citewise reads" in result
     assert [row[1] for row in table["data"]] == ["cnrs-insis-international.md"]

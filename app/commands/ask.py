@@ -10,7 +10,6 @@ import click
 
 from app.answer import Answer
 from app.commands.options import store_option
-from app.errors import HistoryError
 from ingest.settings import load_settings
 
 QUOTE_WIDTH = 96
@@ -22,8 +21,17 @@ QUOTE_WIDTH = 96
     "--history",
     "history_file",
     type=click.Path(path_type=Path, dir_okay=False),
-    help='JSON file: a list of {"role": "user"|"assistant", "content": "..."} messages '
-    'said before QUESTION, so a follow-up such as "Where is it?" can be resolved.',
+    help="Conversation file: read as the conversation so far (so a follow-up such as "
+    '"Where is it?" is understood), then the question and its answer are appended. Created '
+    "when missing; the web chat's saved conversations have the same format.",
+)
+@click.option(
+    "--doc",
+    "docs",
+    multiple=True,
+    metavar="ID",
+    help="Search only this document, or every document under this folder prefix of ids "
+    "(e.g. reports/); repeat for several. 'citewise docs' lists the ids.",
 )
 @click.option("--backend", help="Answer backend: extractive (default) or llm (setting backend).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
@@ -34,6 +42,7 @@ QUOTE_WIDTH = 96
 def ask(
     question: str,
     history_file: Path | None,
+    docs: tuple[str, ...],
     backend: str | None,
     as_json: bool,
     store_dir: Path | None,
@@ -48,36 +57,26 @@ def ask(
     Examples:
       citewise ask "When was ElyT-MaX created?"
       citewise ask "Which university is it run with?" --history chat.json
+      citewise ask "When was it created?" --doc reports/ --doc notes.md
       citewise ask "How many IRP does the INSIS have?" --json
       citewise ask "..." --backend llm   # needs llm_base_url / llm_model settings
     """
     from app.engine import AnswerEngine
+    from app.history_file import read_history_file
     from ingest.store import ChunkStore
 
-    history = read_history(history_file) if history_file else []
+    history = read_history_file(history_file) if history_file else None
     settings = load_settings(store_dir=store_dir, top_k=top_k)
     ChunkStore.open_existing(settings)
-    answer = AnswerEngine.from_settings(settings).answer(question, history, backend=backend)
+    answer = AnswerEngine.from_settings(settings).answer(
+        question, history.messages() if history else [], backend=backend, scope=docs
+    )
+    if history is not None:
+        history.append(answer)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
         click.echo(render(answer))
-
-
-def read_history(path: Path) -> list[dict[str, str]]:
-    """The messages of a history file, or a HistoryError naming the file and the problem."""
-    from app.followup import validate_history
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise HistoryError(f"Cannot read history file {path}: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise HistoryError(f"History file {path} is not valid JSON: {exc}") from None
-    try:
-        return validate_history(data)
-    except HistoryError as exc:
-        raise HistoryError(f"History file {path}: {exc.message}", exc.hint) from None
 
 
 def render(answer: Answer) -> str:
@@ -87,6 +86,8 @@ def render(answer: Answer) -> str:
         lines += ["", f"Short answer: {answer.short_answer}"]
     if answer.note:
         lines += ["", f"Note: {answer.note}"]
+    if answer.searched_documents is not None:
+        lines += ["", f"Searched only: {', '.join(answer.searched_documents)}"]
     if answer.citations:
         lines += ["", "Sources:"]
     for citation in answer.citations:

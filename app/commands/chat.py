@@ -18,7 +18,8 @@ from ingest.settings import load_settings
     "--auth",
     default=None,
     metavar="USER:PASS",
-    help="Require this login (setting auth); needed to bind a non-loopback address.",
+    help="Require this login (setting auth; several as USER:PASS,USER2:PASS2, each with "
+    "their own conversations); needed to bind a non-loopback address.",
 )
 def chat(store_dir: Path | None, host: str | None, port: int | None, auth: str | None) -> None:
     """Open the web chat: ask questions, click citations to see their passages, manage files.

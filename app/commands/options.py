@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,5 +35,18 @@ def settings_table(settings: Settings) -> str:
         value = getattr(settings, name)
         if name == "llm_api_key" and value != "not-needed":
             value = "***"
-        lines.append(f"{name} = {value!r}\n    env CITEWISE_{name.upper()}: {info.description}")
+        lines.append(
+            f"{name} = {plain(value)}\n    env CITEWISE_{name.upper()}: {info.description}"
+        )
     return "\n".join(lines)
+
+
+def plain(value: Any) -> str:
+    """A setting's value as a person writes it: paths and text bare, lists as JSON."""
+    if value is None:
+        return "(not set)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list | tuple):
+        return json.dumps([str(v) if isinstance(v, Path) else v for v in value], ensure_ascii=False)
+    return str(value)

@@ -9,26 +9,13 @@ from typing import Any
 import gradio as gr
 
 from app.answer import Answer
-from app.web.render import (
-    Turn,
-    answer_message,
-    pending_message,
-    sources_panel,
-    text,
-    user_message,
-)
+from app.conversation import Turn, messages_of
+from app.web.render import answer_message, pending_message, sources_panel, text, user_message
+from app.web.warmup import Warmup
 from ingest.errors import CitewiseError
 
 Message = dict[str, str]
-
-
-def engine_history(turns: list[Turn]) -> list[Message]:
-    """The conversation as plain text, the form the engine reads follow-up questions from."""
-    history: list[Message] = []
-    for turn in turns:
-        history.append({"role": "user", "content": turn.answer.question})
-        history.append({"role": "assistant", "content": turn.answer.text})
-    return history
+EMPTY_QUESTION = "Type a question first: for example one of the suggestions under the box."
 
 
 def error_message(message: str) -> str:
@@ -38,8 +25,9 @@ def error_message(message: str) -> str:
 class ChatHandler:
     """Answers questions with the one engine shared by every browser session."""
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engine: Any, warmup: Warmup) -> None:
         self.engine = engine
+        self.warmup = warmup
 
     def respond(
         self,
@@ -49,24 +37,36 @@ class ChatHandler:
         backend: str | None,
         top_k: float | None,
         show_scores: bool,
+        scope: list[str] | None = None,
     ) -> Iterator[tuple[Any, ...]]:
-        """Yield (question box, chat, sources panel, turns, answer JSON) as the answer grows."""
+        """Yield (question box, chat, sources panel, turns, answer JSON) as the answer grows.
+
+        ``scope`` (document ids or folder prefixes) limits the search to those documents.
+        Saving the conversation is the next event's job (``ConversationPanel.save``)."""
         question = (question or "").strip()
         messages = list(messages or [])
         turns = list(turns or [])
         if not question:
-            yield question, messages, sources_panel(turns, show_scores), turns, None
+            gr.Warning(EMPTY_QUESTION, duration=6, title="No question")
+            yield gr.skip(), messages, gr.skip(), turns, None
             return
         aid = uuid.uuid4().hex[:10]
+        doing = "Searching the documents"
+        if not self.warmup.ready:
+            doing = "Loading the reader model (first answer only), then searching"
         messages.append({"role": "user", "content": user_message(question)})
-        messages.append({"role": "assistant", "content": pending_message()})
+        messages.append({"role": "assistant", "content": pending_message(doing)})
         yield "", messages, sources_panel(turns, show_scores), turns, None
 
         final: Answer | None = None
         shown = -1
         try:
             for partial in self.engine.stream(
-                question, engine_history(turns), backend=backend, top_k=int(top_k or 0) or None
+                question,
+                messages_of(turns),
+                backend=backend,
+                top_k=int(top_k or 0) or None,
+                scope=list(scope or []),
             ):
                 final = partial
                 messages[-1] = {"role": "assistant", "content": answer_message(partial, aid, False)}

@@ -1,4 +1,5 @@
-"""Starting the web server safely: loopback unless protected by a password, never shared."""
+"""Starting the web server safely: loopback unless protected by a password, never shared
+(and no hint in the terminal that it could be)."""
 
 from __future__ import annotations
 
@@ -25,18 +26,25 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def parse_auth(auth: str | None) -> tuple[str, str] | None:
-    """``USER:PASS`` as a pair, or a SettingsError saying what shape is expected."""
+def parse_auth(auth: str | None) -> list[tuple[str, str]] | None:
+    """``USER:PASS`` (or several, comma-separated) as login pairs, or a SettingsError saying
+    what shape is expected. Each user has their own saved conversations."""
     if auth is None:
         return None
-    user, sep, password = auth.partition(":")
-    if not sep or not user or not password:
-        raise SettingsError("auth must look like USER:PASS", "for example --auth alice:s3cret")
-    return user, password
+    pairs = []
+    for entry in auth.split(","):
+        user, sep, password = entry.strip().partition(":")
+        if not sep or not user or not password:
+            raise SettingsError(
+                "auth must look like USER:PASS (or USER:PASS,USER2:PASS2)",
+                "for example --auth alice:s3cret",
+            )
+        pairs.append((user, password))
+    return pairs
 
 
-def check_binding(settings: Settings) -> tuple[str, str] | None:
-    """The login pair to require; refuses to expose the chat beyond this machine without one."""
+def check_binding(settings: Settings) -> list[tuple[str, str]] | None:
+    """The login pairs to require; refuses to expose the chat beyond this machine without."""
     credentials = parse_auth(settings.auth)
     if credentials is None and not is_loopback(settings.host):
         raise SettingsError(
@@ -77,5 +85,6 @@ def launch_app(app: gr.Blocks, settings: Settings, **options: Any) -> Any:
         css=asset("citewise.css"),
         head=f"<script>{asset('citewise.js')}</script>",
         show_error=True,
+        quiet=True,
         **options,
     )

@@ -1,4 +1,5 @@
-"""The Gradio app: a chat tab with its sources panel, and a corpus tab to manage documents.
+"""The Gradio app: a sidebar of saved conversations, a chat tab with its sources panel, and a
+corpus tab to manage documents.
 
 One engine and one store serve every browser session. Chat events share the queue's default
 concurrency limit (``settings.concurrency_limit``); uploads and removals run one at a time
@@ -7,14 +8,19 @@ under their own ``concurrency_id`` so a long ingestion never holds up the chat.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from app.engine import LLM_SETTINGS_HINT
+from app.scope import folder_prefixes
 from app.web.chat import ChatHandler
+from app.web.conversations import ConversationPanel
 from app.web.corpus import Corpus, UploadResult, supported_extensions
 from app.web.render import sources_panel, text
+from app.web.warmup import Warmup, load_models
 from ingest.display import counted
 from ingest.settings import Settings
 
@@ -50,16 +56,53 @@ def _open_store(settings: Settings) -> Any:
     return ChunkStore.open(settings)
 
 
-def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
-    """The web chat for ``engine``; ``store`` defaults to the index named by ``settings``."""
-    chat = ChatHandler(engine)
+def backend_choices(engine: Any) -> tuple[list[tuple[str, str]], str]:
+    """The backend menu: both backends always named, the LLM one with how to enable it."""
+    llm_ready = "llm" in [str(b) for b in engine.backends()]
+    llm_label = "llm (a chat model writes, citations checked)"
+    if not llm_ready:
+        llm_label = "llm: not configured (see below)"
+    choices = [("extractive (reader model quotes the passages; offline)", "extractive"),
+               (llm_label, "llm")]  # fmt: skip
+    info = "" if llm_ready else f"To enable llm: {LLM_SETTINGS_HINT}; then restart citewise chat."
+    return choices, info
+
+
+def browser_secret(settings: Settings) -> str:
+    """The key the browser's note of its open conversation is sealed with: fixed per index,
+    so a restarted chat still reopens it. It guards nothing: a conversation id is only ever
+    looked up among the logged-in user's own conversations."""
+    return hashlib.sha256(str(settings.store_dir.resolve()).encode()).hexdigest()[:32]
+
+
+def scope_choices(corpus: Corpus) -> list[tuple[str, str]]:
+    """Every folder prefix of the document ids, then every document."""
+    docs = corpus.choices()
+    folders = folder_prefixes(doc_id for _, doc_id in docs)
+    return [(f"{f} (folder)", f) for f in folders] + docs
+
+
+def build_app(
+    engine: Any, settings: Settings, store: Any = None, warmup: Warmup | None = None
+) -> gr.Blocks:
+    """The web chat for ``engine``; ``store`` defaults to the index named by ``settings``, and
+    the models start loading in the background unless ``warmup`` is given."""
+    warmup = warmup or Warmup(load_models(engine)).start()
+    chat = ChatHandler(engine, warmup)
+    saved = ConversationPanel(settings.store_dir)
     corpus = Corpus(settings, store if store is not None else _open_store(settings))
-    backends = [str(b) for b in engine.backends()]
-    backend_value = settings.backend if settings.backend in backends else backends[0]
+    backends, backend_info = backend_choices(engine)
+    backend_value = (
+        settings.backend if settings.backend in [v for _, v in backends] else "extractive"
+    )
     extensions = supported_extensions()
 
-    def refresh() -> tuple[Any, Any]:
-        return corpus.rows(), gr.update(choices=corpus.choices(), value=None)
+    def refresh() -> tuple[Any, Any, Any]:
+        return (
+            corpus.rows(),
+            gr.update(choices=corpus.choices(), value=None),
+            gr.update(choices=scope_choices(corpus)),
+        )
 
     def add_files(
         files: list[str] | None,
@@ -70,8 +113,24 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
 
         uploads = [(Path(f), Path(f).name) for f in files or []]
         results = corpus.add(uploads, report)
-        rows, choices = refresh()
-        return results_html(results), rows, choices, None
+        rows, choices, scopes = refresh()
+        return results_html(results), rows, choices, None, scopes
+
+    def ask_remove(doc_id: str | None) -> tuple[Any, ...]:
+        """Removing asks first: (confirmation box, its text, notice)."""
+        if not doc_id:
+            return (
+                gr.update(visible=False),
+                "",
+                '<p class="cw-hint">Choose a document to remove.</p>',
+            )
+        return (
+            gr.update(visible=True),
+            f'<p class="cw-confirm-text">Remove <code>{text(doc_id)}</code> from the index? '
+            "Its passages will no longer be searched, and a file uploaded here is deleted "
+            "(files elsewhere stay where they are).</p>",
+            "",
+        )
 
     def remove_document(doc_id: str | None) -> tuple[Any, ...]:
         if not doc_id:
@@ -80,16 +139,42 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
             message = results_html([UploadResult(doc_id, "removed")])
         else:
             message = f'<p class="cw-hint">{text(doc_id)} is not in the index.</p>'
-        rows, choices = refresh()
-        return message, rows, choices
+        rows, choices, scopes = refresh()
+        return message, rows, choices, gr.update(visible=False), scopes
 
     def rerender(turns: list[Any] | None, show_scores: bool) -> str:
         return sources_panel(list(turns or []), show_scores)
 
-    def reset(show_scores: bool) -> tuple[Any, ...]:
-        return [], [], sources_panel([], show_scores), None
-
     with gr.Blocks(title="citewise", analytics_enabled=False) as demo:
+        current = gr.BrowserState(
+            None, storage_key="citewise-open-conversation", secret=browser_secret(settings)
+        )
+        with gr.Sidebar(label="Conversations", elem_id="cw-sidebar", width=290):
+            new_chat = gr.Button("New conversation", variant="primary", size="sm")
+            conversations = gr.Radio(
+                [],
+                label="Conversations",
+                info="Saved as you ask; click one to reopen it.",
+                elem_id="cw-conversations",
+                interactive=True,
+            )
+            title_box = gr.Textbox(
+                label="Title of this conversation", max_lines=1, elem_id="cw-title-box"
+            )
+            with gr.Row():
+                rename = gr.Button("Rename", size="sm", elem_id="cw-rename")
+                export = gr.DownloadButton(
+                    "Export (Markdown)", size="sm", interactive=False, elem_id="cw-export"
+                )
+            delete = gr.Button(
+                "Delete conversation", variant="stop", size="sm", elem_id="cw-delete"
+            )
+            with gr.Column(visible=False, elem_id="cw-delete-confirm") as delete_confirm:
+                delete_text = gr.HTML(js_on_load=None)
+                with gr.Row():
+                    delete_yes = gr.Button("Yes, delete", variant="stop", size="sm")
+                    delete_no = gr.Button("Cancel", size="sm")
+            sidebar_notice = gr.HTML(js_on_load=None, elem_id="cw-sidebar-notice")
         gr.HTML(HEADER, js_on_load=None)
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
@@ -99,7 +184,7 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
                             label="Conversation",
                             show_label=False,
                             elem_id="cw-chat",
-                            height=560,
+                            height=500,
                             latex_delimiters=[],
                             feedback_options=None,
                             buttons=[],
@@ -116,12 +201,25 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
                                 autofocus=True,
                             )
                             ask = gr.Button("Ask", variant="primary", scale=1, min_width=90)
+                        status = gr.HTML(warmup.status_html(), elem_id="cw-status", js_on_load=None)
+                        chips = []
                         if settings.example_questions:
-                            gr.Examples(
-                                [[q] for q in settings.example_questions],
-                                inputs=[question],
-                                label="Try asking",
-                            )
+                            gr.Markdown("Try asking:", elem_id="cw-try")
+                            with gr.Row(elem_id="cw-chips"):
+                                chips = [
+                                    gr.Button(q, size="sm", elem_classes=["cw-chip"], min_width=0)
+                                    for q in settings.example_questions
+                                ]
+                        scope = gr.Dropdown(
+                            choices=scope_choices(corpus),
+                            value=[],
+                            multiselect=True,
+                            allow_custom_value=True,
+                            label="Search only in",
+                            info="Documents or folders (or type a prefix of their ids) for "
+                            "the next questions; empty = every document.",
+                            elem_id="cw-scope",
+                        )
                     with gr.Column(scale=2, min_width=340):
                         sources = gr.HTML(
                             sources_panel([], False),
@@ -130,7 +228,11 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
                         )
                         with gr.Accordion("Answer settings", open=False):
                             backend = gr.Dropdown(
-                                backends, value=backend_value, label="Answer backend"
+                                backends,
+                                value=backend_value,
+                                label="Answer backend",
+                                info=backend_info,
+                                elem_id="cw-backend",
                             )
                             top_k = gr.Slider(
                                 1, 20, value=settings.top_k, step=1, label="Passages to read"
@@ -138,9 +240,9 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
                             show_scores = gr.Checkbox(
                                 False, label="Show all retrieved passages with their scores"
                             )
-                            clear = gr.Button("New conversation", size="sm")
                 turns = gr.State([])
                 answer_json = gr.JSON(visible=False)
+                ticker = gr.Timer(1.0)
 
             with gr.Tab("Corpus", id="corpus"):
                 documents = gr.Dataframe(
@@ -149,6 +251,7 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
                     interactive=False,
                     label="Indexed documents",
                     wrap=True,
+                    elem_id="cw-documents",
                 )
                 with gr.Row(equal_height=False):
                     with gr.Column():
@@ -169,37 +272,67 @@ def build_app(engine: Any, settings: Settings, store: Any = None) -> gr.Blocks:
                             allow_custom_value=True,
                         )
                         remove = gr.Button("Remove from index", variant="stop")
+                        with gr.Column(
+                            visible=False, elem_id="cw-remove-confirm"
+                        ) as remove_confirm:
+                            remove_text = gr.HTML(js_on_load=None)
+                            with gr.Row():
+                                remove_yes = gr.Button("Yes, remove", variant="stop", size="sm")
+                                remove_no = gr.Button("Cancel", size="sm")
                         removed = gr.HTML(js_on_load=None)
 
-        chat_inputs = [question, chatbot, turns, backend, top_k, show_scores]
+        view = [chatbot, turns, sources, current, conversations, export, title_box]
+        chat_inputs = [question, chatbot, turns, backend, top_k, show_scores, scope]
         chat_outputs = [question, chatbot, sources, turns, answer_json]
-        question.submit(chat.respond, chat_inputs, chat_outputs, api_name="ask")
-        ask.click(chat.respond, chat_inputs, chat_outputs, api_visibility="private")
-        show_scores.change(rerender, [turns, show_scores], [sources], api_visibility="private")
-        clear.click(
-            reset, [show_scores], [chatbot, turns, sources, answer_json], api_visibility="private"
+        private: dict[str, Any] = {"api_visibility": "private"}
+        saving = (saved.save, [turns, current], [current, conversations, export, title_box])
+        question.submit(chat.respond, chat_inputs, chat_outputs, api_name="ask").then(
+            *saving, **private
         )
-        chatbot.clear(
-            reset, [show_scores], [chatbot, turns, sources, answer_json], api_visibility="private"
+        ask.click(chat.respond, chat_inputs, chat_outputs, **private).then(*saving, **private)
+        for chip in chips:
+            chip.click(chat.respond, [chip, *chat_inputs[1:]], chat_outputs, **private).then(
+                *saving, **private
+            )
+        show_scores.change(rerender, [turns, show_scores], [sources], **private)
+        ticker.tick(lambda: (warmup.status_html(), gr.Timer(active=not warmup.ready)),
+                    None, [status, ticker], show_progress="hidden", **private)  # fmt: skip
+
+        conversations.input(saved.open, [conversations, show_scores], view, **private)
+        new_chat.click(saved.new, [show_scores], view, **private)
+        chatbot.clear(saved.new, [show_scores], view, **private)
+        rename.click(saved.rename, [current, title_box],
+                     [conversations, export, title_box, sidebar_notice], **private)  # fmt: skip
+        title_box.submit(saved.rename, [current, title_box],
+                         [conversations, export, title_box, sidebar_notice], **private)  # fmt: skip
+        delete.click(
+            saved.ask_delete, [current], [delete_confirm, delete_text, sidebar_notice], **private
         )
+        delete_yes.click(saved.delete, [current, show_scores],
+                         [*view, delete_confirm, sidebar_notice], **private)  # fmt: skip
+        delete_no.click(lambda: gr.update(visible=False), None, [delete_confirm], **private)
+
         add.click(
             add_files,
             [files],
-            [added, documents, doc_pick, files],
+            [added, documents, doc_pick, files, scope],
             api_name="add_documents",
             show_progress_on=[added],
             concurrency_id=INGEST,
             concurrency_limit=1,
         )
-        remove.click(
+        remove.click(ask_remove, [doc_pick], [remove_confirm, remove_text, removed], **private)
+        remove_no.click(lambda: gr.update(visible=False), None, [remove_confirm], **private)
+        remove_yes.click(
             remove_document,
             [doc_pick],
-            [removed, documents, doc_pick],
+            [removed, documents, doc_pick, remove_confirm, scope],
             api_name="remove_document",
             show_progress_on=[removed],
             concurrency_id=INGEST,
             concurrency_limit=1,
         )
-        demo.load(refresh, None, [documents, doc_pick], api_name="documents")
+        demo.load(refresh, None, [documents, doc_pick, scope], api_name="documents")
+        demo.load(saved.restore, [current, show_scores], view, **private)
     demo.queue(default_concurrency_limit=settings.concurrency_limit)
     return demo

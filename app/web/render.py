@@ -12,13 +12,18 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from app.answer import Answer, Citation
 from app.citations import replace_markers
+from app.conversation import Turn
+from app.scope import describe
 from retriever.passage import Passage
 
 HEADING_LINE = re.compile(r"^#{1,6}\s+(.*)$")
+MARKDOWN_LINE_START = re.compile(r"^\s*(#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+|\|)")
+MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
+PREVIEW_CHARS = 220
 CONTEXT_CHARS = 320
 """Characters of passage shown on each side of a highlighted quote."""
 
@@ -44,23 +49,12 @@ def passage_lines(value: str) -> str:
     return "<br>".join(shown)
 
 
-@dataclass(frozen=True)
-class Turn:
-    """One answered question of a conversation, with the id its HTML is tagged with."""
-
-    aid: str
-    answer: Answer
-
-
 def user_message(question: str) -> str:
     return f'<div class="cw-question">{lines(question.strip())}</div>'
 
 
-def pending_message() -> str:
-    return (
-        '<div class="cw-answer cw-pending">'
-        '<span class="cw-dots">Searching the documents</span></div>'
-    )
+def pending_message(doing: str = "Searching the documents") -> str:
+    return f'<div class="cw-answer cw-pending"><span class="cw-dots">{text(doing)}</span></div>'
 
 
 def _link_markers(answer_text: str, aid: str, numbers: set[int]) -> str:
@@ -90,6 +84,8 @@ def answer_message(answer: Answer, aid: str, final: bool = True) -> str:
         meta = f"{count} source{'s' if count != 1 else ''} &#183; {text(answer.backend)}"
     if answer.note and final:
         meta += f" &#183; {text(answer.note)}"
+    elif answer.searched_documents is not None and final:
+        meta += f" &#183; searched only {text(describe(answer.searched_documents))}"
     return (
         f'<div class="{classes}">{icon}<div class="cw-body">{body}</div>'
         f'<div class="cw-meta">{meta}</div></div>'
@@ -208,23 +204,55 @@ def source_card(
     )
 
 
-def _score(value: float | None) -> str:
-    return "&#8212;" if value is None else f"{value:.3f}"
+def _score(value: float | None, digits: int) -> str:
+    return "&#8212;" if value is None else f"{value:.{digits}f}"
+
+
+def plain_preview(passage_text: str, chars: int = PREVIEW_CHARS) -> str:
+    """The start of a passage as plain text: Markdown heading, list, quote and table marks,
+    emphasis and link syntax removed, lines joined."""
+    kept = []
+    for line in passage_text.split("\n"):
+        line = MARKDOWN_LINE_START.sub("", line).replace("|", " ")
+        line = MARKDOWN_EMPHASIS.sub("", MARKDOWN_LINK.sub(r"\1", line))
+        if line.strip(" -:"):
+            kept.append(" ".join(line.split()))
+    preview = " ".join(kept)
+    if len(preview) <= chars:
+        return preview
+    return preview[:chars].rsplit(" ", 1)[0] + " …"
+
+
+SCORE_COLUMNS = (
+    ("Fused", "weighted reciprocal-rank fusion of the two rankings (higher is better)", 4),
+    ("Dense", "cosine similarity of the question and passage embeddings, -1 to 1", 3),
+    ("Lexical", "BM25 score of the question's terms in the passage, 0 and up", 2),
+)
 
 
 def scores_table(passages: Iterable[Passage]) -> str:
-    """Every retrieved passage with its fused, dense and lexical scores."""
+    """Every retrieved passage, best fused score first, with its fused, dense and lexical
+    scores: each column on its own scale, named in the column's tooltip and the caption."""
+    ranked = sorted(passages, key=lambda p: p.fused_score, reverse=True)
     rows = "".join(
         f"<tr><td>{i}</td><td><div class=cw-title>{text(p.title)}</div>"
         f"<div class=cw-where>{_where(p)}</div>"
-        f"<div class=cw-snippet>{text(p.text[:220])}{'…' if len(p.text) > 220 else ''}</div></td>"
-        f"<td>{_score(p.fused_score)}</td><td>{_score(p.dense_score)}</td>"
-        f"<td>{_score(p.lexical_score)}</td></tr>"
-        for i, p in enumerate(passages, 1)
+        f"<div class=cw-snippet>{text(plain_preview(p.text))}</div></td>"
+        + "".join(
+            f"<td>{_score(value, digits)}</td>"
+            for value, (_, _, digits) in zip(
+                (p.fused_score, p.dense_score, p.lexical_score), SCORE_COLUMNS, strict=True
+            )
+        )
+        + "</tr>"
+        for i, p in enumerate(ranked, 1)
     )
+    heads = "".join(f'<th title="{text(note)}">{name}</th>' for name, note, _ in SCORE_COLUMNS)
+    caption = "; ".join(f"{name}: {note}" for name, note, _ in SCORE_COLUMNS)
     return (
-        '<table class="cw-scores"><thead><tr><th>#</th><th>Passage</th><th>Fused</th>'
-        f"<th>Dense</th><th>Lexical</th></tr></thead><tbody>{rows}</tbody></table>"
+        f'<table class="cw-scores"><caption>{text(caption)}. &#8212; = not found by that '
+        f"search.</caption><thead><tr><th>#</th><th>Passage</th>{heads}</tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chat_page import STEP_TIMEOUT_MS, USERS, open_page
 from local_server import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,9 +29,27 @@ HOSTILE_DOC = (
 )
 
 
+def _serve_chat(store_dir: Path, work: Path, *options: str) -> Iterator[str]:
+    """``citewise chat`` on ``store_dir`` (with the repository's example questions)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CITEWISE_")}
+    command = [sys.executable, "-c", "from app.cli import main; main()"]
+    url = f"http://127.0.0.1:{port}/"
+    with serving(
+        "citewise chat",
+        [*command, "chat", "--store", str(store_dir), "--port", str(port), *options],
+        url,
+        work / "chat.log",
+        timeout_s=120,
+        cwd=ROOT,
+        env=env,
+    ):
+        yield url
+
+
 @pytest.fixture(scope="session")
-def chat_url(insis_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``citewise chat`` on a copy of the INSIS index plus a document full of markup."""
+def chat_store(insis_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the INSIS index plus a document full of markup (``orion-notes.txt``)."""
     import shutil
 
     from ingest.settings import Settings
@@ -44,21 +63,24 @@ def chat_url(insis_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     hostile.write_text(HOSTILE_DOC)
     report = sync_paths([hostile], Settings(store_dir=store_dir), prune=False)
     assert report.added == 1, report.summary()
+    return store_dir
 
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CITEWISE_")}
-    command = [sys.executable, "-c", "from app.cli import main; main()"]
-    url = f"http://127.0.0.1:{port}/"
-    with serving(
-        "citewise chat",
-        [*command, "chat", "--store", str(store_dir), "--port", str(port)],
-        url,
-        work / "chat.log",
-        timeout_s=120,
-        cwd=ROOT,
-        env=env,
-    ):
-        yield url
+
+@pytest.fixture(scope="session")
+def chat_url(chat_store: Path) -> Iterator[str]:
+    """``citewise chat`` without a login, on ``chat_store``."""
+    yield from _serve_chat(chat_store, chat_store.parent)
+
+
+@pytest.fixture(scope="session")
+def auth_chat_url(insis_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``citewise chat`` with two logins (``USERS``) on its own copy of the INSIS index."""
+    import shutil
+
+    work = tmp_path_factory.mktemp("browser-auth")
+    shutil.copytree(insis_store_dir, work / "store")
+    logins = ",".join(f"{user}:{password}" for user, password in USERS.items())
+    yield from _serve_chat(work / "store", work, "--auth", logins)
 
 
 @pytest.fixture(scope="session")
@@ -74,10 +96,14 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser: object, chat_url: str) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})  # type: ignore[attr-defined]
-    tab = context.new_page()
-    tab.goto(chat_url)
-    tab.wait_for_selector("#cw-question textarea")
-    yield tab
-    context.close()
+def context(browser: object) -> Iterator[object]:
+    """A fresh browser profile (its own local storage and downloads)."""
+    profile = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)  # type: ignore[attr-defined]
+    profile.set_default_timeout(STEP_TIMEOUT_MS)
+    yield profile
+    profile.close()
+
+
+@pytest.fixture
+def page(context: object, chat_url: str) -> object:
+    return open_page(context, chat_url)

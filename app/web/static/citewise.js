@@ -33,3 +33,19 @@
     true,
   );
 })();
+
+// On a phone the conversation list would cover the chat: start with it folded away.
+(() => {
+  const NARROW = 768;
+  if (window.innerWidth >= NARROW) return;
+  const started = Date.now();
+  const fold = setInterval(() => {
+    const sidebar = document.getElementById("cw-sidebar");
+    if (sidebar && sidebar.classList.contains("open")) {
+      sidebar.querySelector(".toggle-button")?.click();
+      clearInterval(fold);
+    } else if (Date.now() - started > 15000) {
+      clearInterval(fold);
+    }
+  }, 200);
+})();
