@@ -49,9 +49,11 @@ class Parsed:
 def parse_and_chunk(job: ParseJob) -> Parsed:
     """The work itself, as the child runs it (callable directly too)."""
     from ingest.chunker import chunk_document
+    from ingest.limits import check_runs
     from ingest.loaders import load_document
 
     document = load_document(job.path, job.data, max_unzipped_mb=job.max_unzipped_mb)
+    check_runs(document.text, job.chunk_size)
     chunks = chunk_document(document, job.doc_id, job.source, job.chunk_size, job.chunk_overlap)
     return Parsed(document, chunks)
 

@@ -30,7 +30,7 @@ from ingest.errors import DocumentError
 from ingest.lock import Waiting
 from ingest.records import Chunk, DocumentRecord
 from ingest.store import ChunkStore, NewVersion
-from ingest.walk import Finding, FoundFile, Verdict, inspect, is_utf8, walk
+from ingest.walk import Finding, FoundFile, Verdict, inspect_named, is_utf8, walk
 
 if TYPE_CHECKING:
     from ingest.embedder import Embedder
@@ -173,7 +173,7 @@ class _Sync:
     def _files(self, given: Path, folders: list[Path]) -> list[FoundFile]:
         """The files named by ``given`` (a file or a folder); findings go to the report."""
         follow = self.settings.follow_external_links
-        what = inspect(given, None, follow)
+        what = inspect_named(given, follow)
         if isinstance(what, Finding):
             self._found(what)
             return []

@@ -17,6 +17,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from ingest.errors import DocumentError
+from ingest.limits import check_inflation
 from ingest.loaders.document import BlockKind, DocumentBuilder, ParsedDocument
 
 _HEADING_STYLE = re.compile(r"heading\s*(\d)", re.IGNORECASE)
@@ -70,6 +71,7 @@ def _table_text(table: Table) -> str:
 
 def load_docx(data: bytes, fallback_title: str) -> ParsedDocument:
     """Parse a .docx; the title is the Title paragraph, else the first heading."""
+    check_inflation(data, "Word .docx")
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception:  # python-docx raises zip, XML, key and value errors alike
