@@ -35,6 +35,7 @@ import functools
 import hashlib
 import os
 import socket
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -45,9 +46,20 @@ from urllib.parse import urlparse
 from ingest.chunker import CHUNKER_VERSION
 from ingest.crash import crash_point
 from ingest.errors import IndexSettingsMismatch, StoreError
+from ingest.faults import (
+    Guard,
+    GuardedCollection,
+    damaged_error,
+    disk_full_error,
+    estimated_bytes,
+    free_bytes,
+    is_damaged,
+    rebuild_command,
+)
 from ingest.lexical_index import FILE_NAME as LEXICAL_FILE_NAME
 from ingest.lexical_index import LexicalIndex
 from ingest.lock import Waiting, WriteLock
+from ingest.readonly import is_read_only, readable_copy
 from ingest.records import Chunk, DocumentRecord, chunk_from, chunk_metadata
 
 if TYPE_CHECKING:
@@ -178,9 +190,10 @@ def _connect(settings: Settings) -> Any:
         _forget_swapped_folder(str(settings.store_dir), _folder_identity(settings))
         return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
     except Exception as exc:
-        raise StoreError(
-            f"Cannot open the index in {settings.store_dir}: {exc}", _creation_hint(exc)
-        ) from None
+        location = str(settings.store_dir)
+        if is_damaged(exc):
+            raise damaged_error(location, exc, rebuild_command(location, None)) from None
+        raise StoreError(f"Cannot open the index in {location}: {exc}", _creation_hint(exc)) from None
 
 
 def _is_dropped_collection(exc: Exception) -> bool:
@@ -193,7 +206,9 @@ def _refetching(
     method: Callable[Concatenate[ChunkStore, P], R],
 ) -> Callable[Concatenate[ChunkStore, P], R]:
     """Runs ``method`` again on freshly fetched collections if the ones held were dropped by a
-    rebuild elsewhere. Every method so wrapped is safe to repeat (reads, upserts, deletes)."""
+    rebuild elsewhere. Every method so wrapped is safe to repeat (reads, upserts, deletes).
+    A full disk or a damaged file met by the lexical index becomes a StoreError saying so
+    (Chroma's own faults are translated by the store's ``Guard``)."""
 
     @functools.wraps(method)
     def wrapper(self: ChunkStore, *args: P.args, **kwargs: P.kwargs) -> R:
@@ -201,6 +216,11 @@ def _refetching(
             self._reconnect()
         try:
             return method(self, *args, **kwargs)
+        except (sqlite3.Error, OSError) as exc:
+            fault = self._guard.translated(exc)
+            if fault is exc:
+                raise
+            raise fault from None
         except Exception as exc:
             if not _is_dropped_collection(exc):
                 raise
@@ -215,10 +235,22 @@ def _local_folder(settings: Settings) -> Path:
     data of an embedded index, in the cache folder for a Chroma server."""
     if not settings.chroma_url:
         return settings.store_dir
-    cache = settings.cache_dir or Path(
+    return _cache_folder(settings) / hashlib.sha256(settings.chroma_url.encode()).hexdigest()[:16]
+
+
+def _cache_folder(settings: Settings) -> Path:
+    return settings.cache_dir or Path(
         os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "citewise"
     )
-    return cache / hashlib.sha256(settings.chroma_url.encode()).hexdigest()[:16]
+
+
+def _readable(settings: Settings) -> tuple[Settings, Path | None]:
+    """``settings`` naming a private copy of the index if its folder is read-only (see
+    ``ingest.readonly``), with the read-only folder; else ``settings`` and None."""
+    if settings.chroma_url or not is_read_only(settings.store_dir):
+        return settings, None
+    copy = readable_copy(settings.store_dir, _cache_folder(settings))
+    return settings.model_copy(update={"store_dir": copy}), settings.store_dir
 
 
 def _pages(
@@ -242,12 +274,23 @@ def _in(field: str, values: Sequence[str]) -> dict[str, Any]:
 class ChunkStore:
     """Chunks and document records of one index, embedded or on a Chroma server."""
 
-    def __init__(self, client: Any, settings: Settings) -> None:
+    def __init__(
+        self, client: Any, settings: Settings, *, read_only_origin: Path | None = None
+    ) -> None:
         self._client = client
         self._settings = settings
+        self.read_only_origin = read_only_origin
+        """The read-only folder this store is a private copy of (None: the store itself)."""
         self._identity = _folder_identity(settings)
         self._wanted = index_settings(settings)
-        self._batch = max(1, int(client.get_max_batch_size()))
+        self._guard = Guard(
+            self.location,
+            None if settings.chroma_url else settings.store_dir,
+            settings.chroma_retry_seconds,
+            settings.chroma_url,
+        )
+        self._vectors_checked = False
+        self._batch = max(1, int(self._guard(client.get_max_batch_size)))
         folder = _local_folder(settings)
         self.lexical = LexicalIndex(folder / f"{settings.collection}.{LEXICAL_FILE_NAME}")
         self.lock = WriteLock(folder / f"{settings.collection}.write.lock")
@@ -269,8 +312,10 @@ class ChunkStore:
 
     @classmethod
     def open(cls, settings: Settings) -> ChunkStore:
-        """The index named by ``settings``, created empty if there is none yet."""
-        return cls(_connect(settings), settings)
+        """The index named by ``settings``, created empty if there is none yet; an index on
+        read-only media is opened through a private copy, for searching only."""
+        settings, origin = _readable(settings)
+        return cls(_connect(settings), settings, read_only_origin=origin)
 
     @classmethod
     def open_existing(cls, settings: Settings) -> ChunkStore:
@@ -291,7 +336,7 @@ class ChunkStore:
                 f"build one with 'citewise ingest PATH --store {settings.store_dir}', "
                 "or check the --store folder",
             )
-        return cls(_connect(settings), settings)
+        return cls.open(settings)
 
     def _reconnect(self) -> None:
         self._client = _connect(self._settings)
@@ -304,22 +349,45 @@ class ChunkStore:
 
     @property
     def location(self) -> str:
-        return self._settings.chroma_url or str(self._settings.store_dir)
+        origin = getattr(self, "read_only_origin", None)
+        return self._settings.chroma_url or str(origin or self._settings.store_dir)
+
+    def _writable(self) -> None:
+        """Refuses a write to an index on read-only media (its private copy is for searching)."""
+        if self.read_only_origin is not None:
+            raise StoreError(
+                f"The index in {self.read_only_origin} is on read-only media: it can be "
+                "searched, not changed",
+                "copy the folder to writable storage and pass that copy as --store",
+            )
 
     def _open_collections(self) -> None:
         name = self._settings.collection
         meta = {SETTING_PREFIX + k: v for k, v in self._wanted.items()}
-        self._chunks = self._client.get_or_create_collection(
-            name,
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata=meta,
-            embedding_function=None,
+        guard = self._guard
+        self._chunks = GuardedCollection(
+            guard(
+                self._client.get_or_create_collection,
+                name,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata=meta,
+                embedding_function=None,
+            ),
+            guard,
         )
-        self._docs = self._client.get_or_create_collection(
-            name + DOCUMENTS_SUFFIX, embedding_function=None
+        self._docs = GuardedCollection(
+            guard(
+                self._client.get_or_create_collection,
+                name + DOCUMENTS_SUFFIX,
+                embedding_function=None,
+            ),
+            guard,
         )
-        self._state = self._client.get_or_create_collection(
-            name + STATE_SUFFIX, embedding_function=None
+        self._state = GuardedCollection(
+            guard(
+                self._client.get_or_create_collection, name + STATE_SUFFIX, embedding_function=None
+            ),
+            guard,
         )
 
     # Index settings --------------------------------------------------------------------------
@@ -351,11 +419,12 @@ class ChunkStore:
     def reset(self) -> None:
         """Drops the whole index (records first, so a crash midway leaves no record without
         chunks) and re-creates it empty with the current settings."""
+        self._writable()
         with self.lock.hold():
             name = self._settings.collection
             for suffix in (DOCUMENTS_SUFFIX, STATE_SUFFIX, ""):
                 with contextlib.suppress(Exception):  # it may not exist
-                    self._client.delete_collection(name + suffix)
+                    self._guard(self._client.delete_collection, name + suffix)
             self._open_collections()
             self.lexical.clear(self.revision())
 
@@ -498,6 +567,21 @@ class ChunkStore:
 
     # Writing: the order of these steps is what makes writes crash-safe ----------------------
 
+    def check_room(self, chunks: Sequence[Chunk], records: Sequence[DocumentRecord]) -> None:
+        """Refuses a write the disk has no room for, before any of it is written (and before
+        its chunks are embedded): a write cut short by a full disk is safe (see
+        :meth:`repair`) but costs the time spent. A Chroma server's disk is the server's to
+        watch."""
+        if self._settings.chroma_url:
+            return
+        needed = estimated_bytes(
+            sum(len(c.text) for c in chunks), len(chunks), sum(len(r.text) for r in records)
+        )
+        folder = _local_folder(self._settings)
+        free = free_bytes(folder)
+        if free is not None and free < needed:
+            raise disk_full_error(folder, needed)
+
     def _bump_revision(self) -> None:
         self._state.upsert(
             ids=[REVISION_ID],
@@ -596,7 +680,9 @@ class ChunkStore:
         if not versions:
             return
         doc_ids = [v.record.doc_id for v in versions]
+        self._writable()
         with self.lock.hold():
+            self.check_room([c for v in versions for c in v.chunks], [v.record for v in versions])
             before = self.revision()
             previous = self._hashes(doc_ids)
             self._journal(doc_ids)
@@ -616,6 +702,7 @@ class ChunkStore:
     @_refetching
     def remove(self, doc_id: str) -> bool:
         """Removes a document: its record first (the commit point), then its chunks."""
+        self._writable()
         with self.lock.hold():
             if not self._docs.get(ids=[doc_id], include=[])["ids"]:
                 return False
@@ -647,6 +734,7 @@ class ChunkStore:
         """Puts right what an interrupted run left (uncommitted or stale chunks, a lexical
         index behind the commits) and returns the ids of documents whose chunk count does not
         match their record (to be re-ingested). Costs one read when no run was interrupted."""
+        self._writable()
         with self.lock.hold():
             pending = self._pending()
             damaged: set[str] = set()

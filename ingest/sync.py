@@ -289,9 +289,10 @@ class _Sync:
             return
         from ingest.embedder import get_embedder
 
+        chunks = [c for p in self.pending for c in p.chunks]
+        self.store.check_room(chunks, [p.record for p in self.pending])
         if self._embedder is None:
             self._embedder = get_embedder(self.settings)
-        chunks = [c for p in self.pending for c in p.chunks]
 
         def embedded(done: int, total: int) -> None:
             self._tell("embed", done, total)
