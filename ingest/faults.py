@@ -20,13 +20,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ingest.errors import StoreError
+from ingest.errors import DiskFullError, StoreError
 
 R = TypeVar("R")
 
 FIRST_PAUSE_S = 0.5
 LONGEST_PAUSE_S = 5.0
-LOW_DISK_BYTES = 2_000_000
+LOW_DISK_BYTES = 1_000_000
 """Free space below which a failed write is taken for a full disk, whatever Chroma said."""
 _DISK_FULL_WORDS = ("database or disk is full", "no space left on device", "disk quota exceeded")
 _DAMAGE_WORDS = (
@@ -86,18 +86,18 @@ def megabytes(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
-def disk_full_error(folder: Path, needed: int | None = None) -> StoreError:
+def disk_full_error(folder: Path, needed: int | None = None) -> DiskFullError:
     """The error for a full disk: before a write (``needed`` bytes were estimated) or during."""
     free = free_bytes(folder)
     free_text = "too little" if free is None else megabytes(free)
     if needed is not None:
-        return StoreError(
+        return DiskFullError(
             f"Not enough free disk space for the index in {folder}: this write needs about "
             f"{megabytes(needed)}, {free_text} is free",
             "nothing of it was written and the index is intact; free some space or pass "
             "another --store, then run the same command again",
         )
-    return StoreError(
+    return DiskFullError(
         f"The disk holding the index in {folder} became full during the write "
         f"({free_text} free)",
         "what was committed before is kept and the index is usable; free some space, then "
@@ -173,9 +173,12 @@ class Guard:
                 pause = min(pause * 2, LONGEST_PAUSE_S)
 
     def translated(self, exc: Exception) -> Exception:
-        """A StoreError for a full disk or a damaged file; any other error as it is."""
+        """A StoreError for a full disk or a damaged file; any other error as it is. Chroma
+        reports a full disk as an internal error naming no cause, so an internal or I/O
+        error while the disk is all but full is taken for one."""
         if self.folder is not None and (
-            is_disk_full(exc) or (free_bytes(self.folder) or LOW_DISK_BYTES) < LOW_DISK_BYTES
+            is_disk_full(exc)
+            or (_is_storage_error(exc) and _all_but_full(self.folder))
         ):
             return disk_full_error(self.folder)
         if is_damaged(exc):
@@ -183,6 +186,17 @@ class Guard:
                 self.location, exc, rebuild_command(self.location, self.chroma_url)
             )
         return exc
+
+
+def _all_but_full(folder: Path) -> bool:
+    free = free_bytes(folder)
+    return free is not None and free < LOW_DISK_BYTES
+
+
+def _is_storage_error(exc: BaseException) -> bool:
+    from chromadb.errors import InternalError
+
+    return isinstance(exc, InternalError | sqlite3.Error | OSError)
 
 
 def _reason(exc: BaseException) -> str:

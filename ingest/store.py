@@ -45,7 +45,7 @@ from urllib.parse import urlparse
 
 from ingest.chunker import CHUNKER_VERSION
 from ingest.crash import crash_point
-from ingest.errors import IndexSettingsMismatch, StoreError
+from ingest.errors import DiskFullError, IndexSettingsMismatch, StoreError
 from ingest.faults import (
     Guard,
     GuardedCollection,
@@ -212,14 +212,19 @@ def _refetching(
 
     @functools.wraps(method)
     def wrapper(self: ChunkStore, *args: P.args, **kwargs: P.kwargs) -> R:
-        if _folder_identity(self._settings) != self._identity:
+        if self._stale or _folder_identity(self._settings) != self._identity:
             self._reconnect()
         try:
             return method(self, *args, **kwargs)
+        except DiskFullError:
+            self._restart_client()
+            raise
         except (sqlite3.Error, OSError) as exc:
             fault = self._guard.translated(exc)
             if fault is exc:
                 raise
+            if isinstance(fault, DiskFullError):
+                self._restart_client()
             raise fault from None
         except Exception as exc:
             if not _is_dropped_collection(exc):
@@ -290,6 +295,7 @@ class ChunkStore:
             settings.chroma_url,
         )
         self._vectors_checked = False
+        self._stale = False
         self._batch = max(1, int(self._guard(client.get_max_batch_size)))
         folder = _local_folder(settings)
         self.lexical = LexicalIndex(folder / f"{settings.collection}.{LEXICAL_FILE_NAME}")
@@ -339,9 +345,25 @@ class ChunkStore:
         return cls.open(settings)
 
     def _reconnect(self) -> None:
+        self._stale = False
         self._client = _connect(self._settings)
         self._identity = _folder_identity(self._settings)
         self._open_collections()
+
+    def _restart_client(self) -> None:
+        """Stops Chroma's client after a write failed for want of disk space (it hangs on the
+        next write otherwise), so the next call opens a fresh one."""
+        if self._settings.chroma_url:
+            return
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        path = str(self._settings.store_dir)
+        system = SharedSystemClient._identifier_to_system.pop(path, None)
+        SharedSystemClient._identifier_to_refcount.pop(path, None)
+        if system is not None:
+            with contextlib.suppress(Exception):
+                system.stop()
+        self._stale = True
 
     def close(self) -> None:
         """Releases Chroma's client, so the folder can be moved (see ``ingest.rebuild``)."""
@@ -364,31 +386,24 @@ class ChunkStore:
     def _open_collections(self) -> None:
         name = self._settings.collection
         meta = {SETTING_PREFIX + k: v for k, v in self._wanted.items()}
-        guard = self._guard
-        self._chunks = GuardedCollection(
-            guard(
-                self._client.get_or_create_collection,
-                name,
-                configuration={"hnsw": {"space": "cosine"}},
-                metadata=meta,
-                embedding_function=None,
-            ),
-            guard,
+        self._chunks = self._collection(
+            name, configuration={"hnsw": {"space": "cosine"}}, metadata=meta
         )
-        self._docs = GuardedCollection(
-            guard(
-                self._client.get_or_create_collection,
-                name + DOCUMENTS_SUFFIX,
-                embedding_function=None,
-            ),
-            guard,
-        )
-        self._state = GuardedCollection(
-            guard(
-                self._client.get_or_create_collection, name + STATE_SUFFIX, embedding_function=None
-            ),
-            guard,
-        )
+        self._docs = self._collection(name + DOCUMENTS_SUFFIX)
+        self._state = self._collection(name + STATE_SUFFIX)
+
+    def _collection(self, name: str, **creation: Any) -> GuardedCollection:
+        """The collection ``name``, created if missing. An existing one is only read: Chroma's
+        get-or-create writes, and so fails on read-only media and hangs on a full disk."""
+        from chromadb.errors import NotFoundError
+
+        try:
+            found = self._guard(self._client.get_collection, name, embedding_function=None)
+        except NotFoundError:
+            found = self._guard(
+                self._client.get_or_create_collection, name, embedding_function=None, **creation
+            )
+        return GuardedCollection(found, self._guard)
 
     # Index settings --------------------------------------------------------------------------
 
