@@ -12,6 +12,7 @@ was committed before the fault; the next run repairs the rest.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import shutil
 import sqlite3
@@ -44,6 +45,7 @@ index keeps it again with its terms. Measured: 300 chunks of 840 characters and 
 records took 7.4 MB, where these two constants estimate 7.2 MB."""
 JOURNAL_FACTOR = 1.5
 """SQLite's rollback journal and temporary pages need room beside what stays written."""
+CHROMA_DATABASE = "chroma.sqlite3"
 RESUME_HINT = "what was committed before is kept; the same command resumes where it stopped"
 
 
@@ -114,9 +116,9 @@ def estimated_bytes(chunk_texts: int, chunks: int, record_texts: int) -> int:
     return int(written * JOURNAL_FACTOR)
 
 
-def damaged_error(location: str, exc: BaseException, rebuild_hint: str) -> StoreError:
+def damaged_error(location: str, damage: object, rebuild_hint: str) -> StoreError:
     return StoreError(
-        f"The index in {location} is damaged ({exc})",
+        f"The index in {location} is damaged ({damage})",
         f"rebuild it from your documents: {rebuild_hint}",
     )
 
@@ -181,11 +183,30 @@ class Guard:
             or (_is_storage_error(exc) and _all_but_full(self.folder))
         ):
             return disk_full_error(self.folder)
-        if is_damaged(exc):
+        damage = str(exc) if is_damaged(exc) else self._database_damage(exc)
+        if damage:
             return damaged_error(
-                self.location, exc, rebuild_command(self.location, self.chroma_url)
+                self.location, damage, rebuild_command(self.location, self.chroma_url)
             )
         return exc
+
+    def _database_damage(self, exc: Exception) -> str | None:
+        """What SQLite's quick check finds wrong with an embedded index's database, asked only
+        when Chroma failed in words that name no cause ("Failed to pull logs from the log
+        store" is what a damaged page in the middle of the file gives)."""
+        from chromadb.errors import ChromaError
+
+        if self.folder is None or not isinstance(exc, ChromaError):
+            return None
+        database = self.folder / CHROMA_DATABASE
+        try:
+            with contextlib.closing(
+                sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+            ) as db:
+                found = [str(row[0]) for row in db.execute("PRAGMA quick_check(1)")]
+        except sqlite3.DatabaseError as failed:
+            return f"{CHROMA_DATABASE}: {failed}"
+        return None if found == ["ok"] else f"{CHROMA_DATABASE} fails SQLite's integrity check"
 
 
 def _all_but_full(folder: Path) -> bool:

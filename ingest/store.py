@@ -304,6 +304,8 @@ class ChunkStore:
         if self.lexical.synced() is None and not self.has_documents():
             self.lexical.mark_synced(self.revision())
         self._store_chunk_texts()
+        if self.lexical.damaged:
+            self.catch_up(wait=False)
 
     def _store_chunk_texts(self) -> None:
         """Copies each indexed chunk's text and metadata into a lexical index written before
