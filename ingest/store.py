@@ -77,6 +77,8 @@ DOCUMENTS_PER_FETCH = 100
 """Documents whose chunks are fetched in one read when the lexical index catches up."""
 SETTING_PREFIX = "citewise:"
 CHROMA_DATABASE = "chroma.sqlite3"
+VECTOR_FOUND = 1e-3
+"""Cosine distance under which a stored vector counts as found by a search for itself."""
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -417,6 +419,35 @@ class ChunkStore:
         }
 
     @_refetching
+    def check_vectors(self) -> None:
+        """Raises StoreError if the vector index is damaged (Chroma's HNSW files deleted or
+        truncated): Chroma then answers a nearest-neighbour search from what it has not yet
+        moved into them, silently missing the rest. Two small reads: one stored vector, and a
+        search for it, which must find it."""
+        from chromadb.errors import ChromaError
+
+        try:
+            got = self._chunks.get(limit=1, include=["embeddings"])
+            if not got["ids"]:
+                self._vectors_checked = True
+                return
+            found = self._chunks.query(
+                query_embeddings=[list(got["embeddings"][0])], n_results=1, include=["distances"]
+            )
+            intact = bool(found["ids"][0]) and float(found["distances"][0][0]) < VECTOR_FOUND
+            reason = "a stored vector is not found by the search"
+        except ChromaError as exc:
+            intact, reason = False, str(exc)
+        if not intact:
+            raise StoreError(
+                f"The vector index in {self.location} is damaged ({reason}): answers would "
+                "miss passages",
+                "rebuild it from your documents: "
+                + rebuild_command(self.location, self._settings.chroma_url),
+            )
+        self._vectors_checked = True
+
+    @_refetching
     def check_settings(self) -> None:
         """Raises IndexSettingsMismatch if the index was built differently; an index holding
         no document is simply re-created with the current settings."""
@@ -557,6 +588,8 @@ class ChunkStore:
         lexical index the chunks of each document's indexed version (a vector of any other
         version is passed over), so a dense hit never shows a version a lexical one does not."""
         self.check_settings()
+        if not self._vectors_checked:
+            self.check_vectors()
         where: dict[str, Any] | None = None
         if doc_ids is not None:
             wanted = sorted(set(doc_ids))

@@ -361,6 +361,7 @@ def sync_paths(
     store = store or ChunkStore.open(settings)
     with store.lock.hold(waiting=waiting):
         store.check_settings()
+        store.check_vectors()
         run = _Sync(settings, store, progress, exclude)
         run.damaged = store.repair()
         found, folders = run.candidates([Path(p) for p in paths])

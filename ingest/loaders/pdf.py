@@ -7,7 +7,7 @@ import logging
 import re
 
 from pypdf import PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
 
 from ingest.errors import DocumentError
 from ingest.loaders.document import DocumentBuilder, ParsedDocument, normalise
@@ -37,7 +37,7 @@ def _open(data: bytes) -> PdfReader:
         raise _damaged()
     try:
         reader = PdfReader(io.BytesIO(data))
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, OSError):
+    except (PyPdfError, ValueError, KeyError, TypeError, IndexError, OSError, RecursionError):
         raise _damaged() from None
     if reader.is_encrypted:
         try:
@@ -144,7 +144,11 @@ def load_pdf(data: bytes, fallback_title: str) -> ParsedDocument:
     try:
         pages = [_lines(page.extract_text() or "") for page in reader.pages]
         metadata = reader.metadata
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, OSError):
+    except Exception:
+        # pypdf fails on damaged files in its own words, naming its internals ("Detected loop
+        # with self reference for IndirectObject(2, 0, 140474792704976)", "property
+        # 'indirect_reference' of 'IndirectObject' object has no setter"): the user needs to
+        # know only that the file is damaged.
         raise _damaged() from None
     running = _running_lines(pages)
     builder = DocumentBuilder()
