@@ -195,7 +195,9 @@ def _connect(settings: Settings) -> Any:
         location = str(settings.store_dir)
         if is_damaged(exc):
             raise damaged_error(location, exc, rebuild_command(location, None)) from None
-        raise StoreError(f"Cannot open the index in {location}: {exc}", _creation_hint(exc)) from None
+        raise StoreError(
+            f"Cannot open the index in {location}: {exc}", _creation_hint(exc)
+        ) from None
 
 
 def _is_dropped_collection(exc: Exception) -> bool:

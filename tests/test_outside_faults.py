@@ -38,7 +38,8 @@ def _run(*args: str, env: dict[str, str] | None = None) -> Result:
 
 
 def _doc_ids(store: Path, **settings: object) -> list[str]:
-    return [r.doc_id for r in ChunkStore.open(load_settings(store_dir=store, **settings)).documents()]
+    store_settings = load_settings(store_dir=store, **settings)
+    return [r.doc_id for r in ChunkStore.open(store_settings).documents()]
 
 
 def _folder(tmp_path: Path, files: int = 1) -> Path:
@@ -138,7 +139,9 @@ def _big_folder(tmp_path: Path) -> Path:
     big = tmp_path / "big"
     big.mkdir()
     for n in range(24):
-        words = ("".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9))) for _ in range(1300))
+        words = (
+            "".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9))) for _ in range(1300)
+        )
         (big / f"log{n}.txt").write_text(" ".join(words)[:7900] + "\n")
     return big
 
@@ -326,7 +329,8 @@ def test_a_damaged_lexical_index_is_rebuilt_from_the_record_with_one_line(
             "(Failed to open file for read); they are rebuilt from the lexical index's chunks"
         )
     else:
-        assert notice.startswith(f"The lexical index {store}/citewise.lexical.sqlite3 was damaged (")
+        lexical = store / "citewise.lexical.sqlite3"
+        assert notice.startswith(f"The lexical index {lexical} was damaged (")
         assert notice.endswith("); it is rebuilt from the index's records")
     assert listed.stdout.splitlines()[1].startswith("cnrs-insis-international.md")
     assert ChunkStore.open(settings).lexical.search("ElyT-MaX laboratory Tohoku", 5) == before
