@@ -8,6 +8,7 @@ ingest <- retriever <- app <- evals and never the other way.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from importlib.metadata import entry_points
 from typing import Any
@@ -27,6 +28,23 @@ COMMANDS = {
 }
 PLUGIN_GROUP = "citewise.commands"
 DEBUG_ENV = "CITEWISE_DEBUG"
+NOTICES = "citewise"
+"""The logger of notices a command prints on stderr as they are, one line each (a damaged
+lexical index rebuilt, ...)."""
+
+
+class _NoticeLine(logging.Handler):
+    """Prints each notice as one line on stderr (where the command's errors go too)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(record.getMessage(), err=True)
+
+
+def _show_notices() -> None:
+    logger = logging.getLogger(NOTICES)
+    if not any(isinstance(h, _NoticeLine) for h in logger.handlers):
+        logger.addHandler(_NoticeLine(logging.WARNING))
+        logger.propagate = False
 
 
 def _command_paths() -> dict[str, str]:
@@ -78,6 +96,7 @@ def cli() -> None:
     file named by CITEWISE_SETTINGS_FILE. Command options win over both. Run
     'citewise settings' to list every setting with its value and meaning.
     """
+    _show_notices()
 
 
 @cli.command()

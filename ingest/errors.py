@@ -35,6 +35,10 @@ class StoreError(CitewiseError):
     """The index cannot be opened, reached or written."""
 
 
+class DiskFullError(StoreError):
+    """The disk holding the index has no room for a write (checked before, or met during it)."""
+
+
 class IndexSettingsMismatch(StoreError):
     """The index was built with another embedding model or chunking settings."""
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sqlite3
 import threading
 import uuid
@@ -32,6 +33,7 @@ from pathlib import Path
 
 from ingest.crash import crash_point
 from ingest.errors import StoreError
+from ingest.faults import is_damaged
 from ingest.postings import Postings
 from ingest.records import Chunk, chunk_from, chunk_metadata
 from ingest.tokens import index_terms
@@ -121,20 +123,48 @@ class LexicalIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self.damaged = False
+        """Whether the file was found damaged and started over empty: the store rebuilds it."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=60, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-            self._add_chunk_columns()
-            self._upgrade_from_fts5()
+            try:
+                self._open()
+            except sqlite3.DatabaseError as exc:
+                if not is_damaged(exc):
+                    raise
+                self._start_over(exc)
         except sqlite3.Error as exc:
             raise StoreError(
                 f"Cannot open the lexical index {path}: {exc}",
-                "check the folder is writable; deleting the file rebuilds it on the next search",
+                "check the folder is writable and the disk has room",
             ) from None
         self.postings = Postings(path.with_name(path.name + POSTINGS_SUFFIX))
+        self.damaged = self.damaged or self.postings.damaged
+
+    def _open(self) -> None:
+        self._db = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._add_chunk_columns()
+        self._upgrade_from_fts5()
+
+    def _start_over(self, exc: sqlite3.DatabaseError) -> None:
+        """Replaces a damaged file by an empty one: it is derived from the store's records,
+        which the store reads again to fill it (``ChunkStore.catch_up``)."""
+        opened = getattr(self, "_db", None)
+        if opened is not None:
+            with contextlib.suppress(sqlite3.Error):
+                opened.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        logging.getLogger("citewise").warning(
+            "The lexical index %s was damaged (%s); it is rebuilt from the index's records",
+            self.path,
+            exc,
+        )
+        self.damaged = True
+        self._open()
 
     def close(self) -> None:
         with self._lock:

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ingest.display import shown
+
 Waiting = Callable[[str], None]
 
 
@@ -40,8 +42,9 @@ def _held(path: Path) -> _Held:
 
 
 def holder_description() -> str:
-    """Who this process is, as another process waiting for the lock will see it."""
-    command = " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv))
+    """Who this process is, as another process waiting for the lock will see it. Arguments
+    are shown as in report lines: a file name that is not UTF-8 is quoted with escapes."""
+    command = " ".join(shown(Path(a).name if i == 0 else a) for i, a in enumerate(sys.argv))
     started = datetime.now(UTC).isoformat(timespec="seconds")
     return f"pid {os.getpid()} on {socket.gethostname()} ({command or 'python'}), since {started}"
 

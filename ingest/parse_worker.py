@@ -76,9 +76,11 @@ def parse_and_chunk(job: ParseJob) -> Parsed:
     """The work itself, as the child runs it (callable directly too). A file's attachments
     are parsed as documents of their own; their bytes are not sent back."""
     from ingest.chunker import chunk_document
+    from ingest.limits import check_runs
     from ingest.loaders import load_document
 
     document = load_document(job.path, job.data, max_unzipped_mb=job.max_unzipped_mb)
+    check_runs(document.text, job.chunk_size)
     chunks = chunk_document(document, job.doc_id, job.source, job.chunk_size, job.chunk_overlap)
     attached = [_attached(job, name, data) for name, data in document.attachments]
     return Parsed(replace(document, attachments=()), chunks, attached)

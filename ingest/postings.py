@@ -16,6 +16,8 @@ between its SQLite commit and this one.
 from __future__ import annotations
 
 import contextlib
+import logging
+import shutil
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -52,18 +54,41 @@ class Postings:
 
         self.folder = folder
         self._lock = threading.Lock()
+        self.damaged = False
+        """Whether the folder was found damaged and started over empty (rebuilt from the
+        lexical index's chunks on the next update)."""
         try:
             folder.mkdir(parents=True, exist_ok=True)
             self._schema = _schema()
-            self._index = tantivy.Index(self._schema, path=str(folder), reuse=True)
+            try:
+                self._index = tantivy.Index(self._schema, path=str(folder), reuse=True)
+            except ValueError as exc:
+                self._index = self._start_over(exc)
         except (OSError, ValueError) as exc:
             raise StoreError(
                 f"Cannot open the lexical postings {folder}: {exc}",
-                "check the folder is writable; deleting it rebuilds it on the next search",
+                "check the folder is writable and the disk has room",
             ) from None
         self._index.register_tokenizer(
             TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
         )
+
+    def _start_over(self, exc: ValueError) -> Any:
+        """An empty index in place of a damaged one (tantivy says so as a ValueError: a
+        missing or truncated segment, an unreadable meta.json)."""
+        import tantivy
+
+        shutil.rmtree(self.folder)
+        self.folder.mkdir()
+        reason = str(exc).split(":")[0]
+        logging.getLogger("citewise").warning(
+            "The lexical postings %s were damaged (%s); they are rebuilt from the lexical "
+            "index's chunks",
+            self.folder,
+            reason,
+        )
+        self.damaged = True
+        return tantivy.Index(self._schema, path=str(self.folder), reuse=True)
 
     def applied(self, generation: str) -> int | None:
         """The last change of lexical index ``generation`` that the latest commit includes

@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="URL of a Chroma server (e.g. http://localhost:8000); unset = embedded."
     )
+    chroma_retry_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="With a Chroma server: how long a lost connection is retried (with "
+        "growing pauses) before the command stops with an error.",
+    )
     collection: str = Field("citewise", description="Name of the Chroma collection.")
     cache_dir: Path | None = Field(
         None,

@@ -35,6 +35,7 @@ import functools
 import hashlib
 import os
 import socket
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -44,10 +45,21 @@ from urllib.parse import urlparse
 
 from ingest.chunker import CHUNKER_VERSION
 from ingest.crash import crash_point
-from ingest.errors import IndexSettingsMismatch, StoreError
+from ingest.errors import DiskFullError, IndexSettingsMismatch, StoreError
+from ingest.faults import (
+    Guard,
+    GuardedCollection,
+    damaged_error,
+    disk_full_error,
+    estimated_bytes,
+    free_bytes,
+    is_damaged,
+    rebuild_command,
+)
 from ingest.lexical_index import FILE_NAME as LEXICAL_FILE_NAME
 from ingest.lexical_index import LexicalIndex
 from ingest.lock import Waiting, WriteLock
+from ingest.readonly import is_read_only, readable_copy
 from ingest.records import Chunk, DocumentRecord, chunk_from, chunk_metadata
 
 if TYPE_CHECKING:
@@ -65,6 +77,8 @@ DOCUMENTS_PER_FETCH = 100
 """Documents whose chunks are fetched in one read when the lexical index catches up."""
 SETTING_PREFIX = "citewise:"
 CHROMA_DATABASE = "chroma.sqlite3"
+VECTOR_FOUND = 1e-3
+"""Cosine distance under which a stored vector counts as found by a search for itself."""
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -178,8 +192,11 @@ def _connect(settings: Settings) -> Any:
         _forget_swapped_folder(str(settings.store_dir), _folder_identity(settings))
         return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
     except Exception as exc:
+        location = str(settings.store_dir)
+        if is_damaged(exc):
+            raise damaged_error(location, exc, rebuild_command(location, None)) from None
         raise StoreError(
-            f"Cannot open the index in {settings.store_dir}: {exc}", _creation_hint(exc)
+            f"Cannot open the index in {location}: {exc}", _creation_hint(exc)
         ) from None
 
 
@@ -193,14 +210,26 @@ def _refetching(
     method: Callable[Concatenate[ChunkStore, P], R],
 ) -> Callable[Concatenate[ChunkStore, P], R]:
     """Runs ``method`` again on freshly fetched collections if the ones held were dropped by a
-    rebuild elsewhere. Every method so wrapped is safe to repeat (reads, upserts, deletes)."""
+    rebuild elsewhere. Every method so wrapped is safe to repeat (reads, upserts, deletes).
+    A full disk or a damaged file met by the lexical index becomes a StoreError saying so
+    (Chroma's own faults are translated by the store's ``Guard``)."""
 
     @functools.wraps(method)
     def wrapper(self: ChunkStore, *args: P.args, **kwargs: P.kwargs) -> R:
-        if _folder_identity(self._settings) != self._identity:
+        if self._stale or _folder_identity(self._settings) != self._identity:
             self._reconnect()
         try:
             return method(self, *args, **kwargs)
+        except DiskFullError:
+            self._restart_client()
+            raise
+        except (sqlite3.Error, OSError) as exc:
+            fault = self._guard.translated(exc)
+            if fault is exc:
+                raise
+            if isinstance(fault, DiskFullError):
+                self._restart_client()
+            raise fault from None
         except Exception as exc:
             if not _is_dropped_collection(exc):
                 raise
@@ -215,10 +244,22 @@ def _local_folder(settings: Settings) -> Path:
     data of an embedded index, in the cache folder for a Chroma server."""
     if not settings.chroma_url:
         return settings.store_dir
-    cache = settings.cache_dir or Path(
+    return _cache_folder(settings) / hashlib.sha256(settings.chroma_url.encode()).hexdigest()[:16]
+
+
+def _cache_folder(settings: Settings) -> Path:
+    return settings.cache_dir or Path(
         os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "citewise"
     )
-    return cache / hashlib.sha256(settings.chroma_url.encode()).hexdigest()[:16]
+
+
+def _readable(settings: Settings) -> tuple[Settings, Path | None]:
+    """``settings`` naming a private copy of the index if its folder is read-only (see
+    ``ingest.readonly``), with the read-only folder; else ``settings`` and None."""
+    if settings.chroma_url or not is_read_only(settings.store_dir):
+        return settings, None
+    copy = readable_copy(settings.store_dir, _cache_folder(settings))
+    return settings.model_copy(update={"store_dir": copy}), settings.store_dir
 
 
 def _pages(
@@ -242,12 +283,24 @@ def _in(field: str, values: Sequence[str]) -> dict[str, Any]:
 class ChunkStore:
     """Chunks and document records of one index, embedded or on a Chroma server."""
 
-    def __init__(self, client: Any, settings: Settings) -> None:
+    def __init__(
+        self, client: Any, settings: Settings, *, read_only_origin: Path | None = None
+    ) -> None:
         self._client = client
         self._settings = settings
+        self.read_only_origin = read_only_origin
+        """The read-only folder this store is a private copy of (None: the store itself)."""
         self._identity = _folder_identity(settings)
         self._wanted = index_settings(settings)
-        self._batch = max(1, int(client.get_max_batch_size()))
+        self._guard = Guard(
+            self.location,
+            None if settings.chroma_url else settings.store_dir,
+            settings.chroma_retry_seconds,
+            settings.chroma_url,
+        )
+        self._vectors_checked = False
+        self._stale = False
+        self._batch = max(1, int(self._guard(client.get_max_batch_size)))
         folder = _local_folder(settings)
         self.lexical = LexicalIndex(folder / f"{settings.collection}.{LEXICAL_FILE_NAME}")
         self.lock = WriteLock(folder / f"{settings.collection}.write.lock")
@@ -255,6 +308,8 @@ class ChunkStore:
         if self.lexical.synced() is None and not self.has_documents():
             self.lexical.mark_synced(self.revision())
         self._store_chunk_texts()
+        if self.lexical.damaged:
+            self.catch_up(wait=False)
 
     def _store_chunk_texts(self) -> None:
         """Copies each indexed chunk's text and metadata into a lexical index written before
@@ -269,8 +324,10 @@ class ChunkStore:
 
     @classmethod
     def open(cls, settings: Settings) -> ChunkStore:
-        """The index named by ``settings``, created empty if there is none yet."""
-        return cls(_connect(settings), settings)
+        """The index named by ``settings``, created empty if there is none yet; an index on
+        read-only media is opened through a private copy, for searching only."""
+        settings, origin = _readable(settings)
+        return cls(_connect(settings), settings, read_only_origin=origin)
 
     @classmethod
     def open_existing(cls, settings: Settings) -> ChunkStore:
@@ -291,12 +348,28 @@ class ChunkStore:
                 f"build one with 'citewise ingest PATH --store {settings.store_dir}', "
                 "or check the --store folder",
             )
-        return cls(_connect(settings), settings)
+        return cls.open(settings)
 
     def _reconnect(self) -> None:
+        self._stale = False
         self._client = _connect(self._settings)
         self._identity = _folder_identity(self._settings)
         self._open_collections()
+
+    def _restart_client(self) -> None:
+        """Stops Chroma's client after a write failed for want of disk space (it hangs on the
+        next write otherwise), so the next call opens a fresh one."""
+        if self._settings.chroma_url:
+            return
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        path = str(self._settings.store_dir)
+        system = SharedSystemClient._identifier_to_system.pop(path, None)
+        SharedSystemClient._identifier_to_refcount.pop(path, None)
+        if system is not None:
+            with contextlib.suppress(Exception):
+                system.stop()
+        self._stale = True
 
     def close(self) -> None:
         """Releases Chroma's client, so the folder can be moved (see ``ingest.rebuild``)."""
@@ -304,23 +377,39 @@ class ChunkStore:
 
     @property
     def location(self) -> str:
-        return self._settings.chroma_url or str(self._settings.store_dir)
+        origin = getattr(self, "read_only_origin", None)
+        return self._settings.chroma_url or str(origin or self._settings.store_dir)
+
+    def _writable(self) -> None:
+        """Refuses a write to an index on read-only media (its private copy is for searching)."""
+        if self.read_only_origin is not None:
+            raise StoreError(
+                f"The index in {self.read_only_origin} is on read-only media: it can be "
+                "searched, not changed",
+                "copy the folder to writable storage and pass that copy as --store",
+            )
 
     def _open_collections(self) -> None:
         name = self._settings.collection
         meta = {SETTING_PREFIX + k: v for k, v in self._wanted.items()}
-        self._chunks = self._client.get_or_create_collection(
-            name,
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata=meta,
-            embedding_function=None,
+        self._chunks = self._collection(
+            name, configuration={"hnsw": {"space": "cosine"}}, metadata=meta
         )
-        self._docs = self._client.get_or_create_collection(
-            name + DOCUMENTS_SUFFIX, embedding_function=None
-        )
-        self._state = self._client.get_or_create_collection(
-            name + STATE_SUFFIX, embedding_function=None
-        )
+        self._docs = self._collection(name + DOCUMENTS_SUFFIX)
+        self._state = self._collection(name + STATE_SUFFIX)
+
+    def _collection(self, name: str, **creation: Any) -> GuardedCollection:
+        """The collection ``name``, created if missing. An existing one is only read: Chroma's
+        get-or-create writes, and so fails on read-only media and hangs on a full disk."""
+        from chromadb.errors import NotFoundError
+
+        try:
+            found = self._guard(self._client.get_collection, name, embedding_function=None)
+        except NotFoundError:
+            found = self._guard(
+                self._client.get_or_create_collection, name, embedding_function=None, **creation
+            )
+        return GuardedCollection(found, self._guard)
 
     # Index settings --------------------------------------------------------------------------
 
@@ -330,6 +419,35 @@ class ChunkStore:
         return {
             k[len(SETTING_PREFIX) :]: v for k, v in meta.items() if k.startswith(SETTING_PREFIX)
         }
+
+    @_refetching
+    def check_vectors(self) -> None:
+        """Raises StoreError if the vector index is damaged (Chroma's HNSW files deleted or
+        truncated): Chroma then answers a nearest-neighbour search from what it has not yet
+        moved into them, silently missing the rest. Two small reads: one stored vector, and a
+        search for it, which must find it."""
+        from chromadb.errors import ChromaError
+
+        try:
+            got = self._chunks.get(limit=1, include=["embeddings"])
+            if not got["ids"]:
+                self._vectors_checked = True
+                return
+            found = self._chunks.query(
+                query_embeddings=[list(got["embeddings"][0])], n_results=1, include=["distances"]
+            )
+            intact = bool(found["ids"][0]) and float(found["distances"][0][0]) < VECTOR_FOUND
+            reason = "a stored vector is not found by the search"
+        except ChromaError as exc:
+            intact, reason = False, str(exc)
+        if not intact:
+            raise StoreError(
+                f"The vector index in {self.location} is damaged ({reason}): answers would "
+                "miss passages",
+                "rebuild it from your documents: "
+                + rebuild_command(self.location, self._settings.chroma_url),
+            )
+        self._vectors_checked = True
 
     @_refetching
     def check_settings(self) -> None:
@@ -351,11 +469,12 @@ class ChunkStore:
     def reset(self) -> None:
         """Drops the whole index (records first, so a crash midway leaves no record without
         chunks) and re-creates it empty with the current settings."""
+        self._writable()
         with self.lock.hold():
             name = self._settings.collection
             for suffix in (DOCUMENTS_SUFFIX, STATE_SUFFIX, ""):
                 with contextlib.suppress(Exception):  # it may not exist
-                    self._client.delete_collection(name + suffix)
+                    self._guard(self._client.delete_collection, name + suffix)
             self._open_collections()
             self.lexical.clear(self.revision())
 
@@ -471,6 +590,8 @@ class ChunkStore:
         lexical index the chunks of each document's indexed version (a vector of any other
         version is passed over), so a dense hit never shows a version a lexical one does not."""
         self.check_settings()
+        if not self._vectors_checked:
+            self.check_vectors()
         where: dict[str, Any] | None = None
         if doc_ids is not None:
             wanted = sorted(set(doc_ids))
@@ -510,6 +631,21 @@ class ChunkStore:
         }
 
     # Writing: the order of these steps is what makes writes crash-safe ----------------------
+
+    def check_room(self, chunks: Sequence[Chunk], records: Sequence[DocumentRecord]) -> None:
+        """Refuses a write the disk has no room for, before any of it is written (and before
+        its chunks are embedded): a write cut short by a full disk is safe (see
+        :meth:`repair`) but costs the time spent. A Chroma server's disk is the server's to
+        watch."""
+        if self._settings.chroma_url:
+            return
+        needed = estimated_bytes(
+            sum(len(c.text) for c in chunks), len(chunks), sum(len(r.text) for r in records)
+        )
+        folder = _local_folder(self._settings)
+        free = free_bytes(folder)
+        if free is not None and free < needed:
+            raise disk_full_error(folder, needed)
 
     def _bump_revision(self) -> None:
         self._state.upsert(
@@ -609,7 +745,9 @@ class ChunkStore:
         if not versions:
             return
         doc_ids = [v.record.doc_id for v in versions]
+        self._writable()
         with self.lock.hold():
+            self.check_room([c for v in versions for c in v.chunks], [v.record for v in versions])
             before = self.revision()
             previous = self._hashes(doc_ids)
             self._journal(doc_ids)
@@ -629,6 +767,7 @@ class ChunkStore:
     @_refetching
     def remove(self, doc_id: str) -> bool:
         """Removes a document: its record first (the commit point), then its chunks."""
+        self._writable()
         with self.lock.hold():
             if not self._docs.get(ids=[doc_id], include=[])["ids"]:
                 return False
@@ -660,6 +799,7 @@ class ChunkStore:
         """Puts right what an interrupted run left (uncommitted or stale chunks, a lexical
         index behind the commits) and returns the ids of documents whose chunk count does not
         match their record (to be re-ingested). Costs one read when no run was interrupted."""
+        self._writable()
         with self.lock.hold():
             pending = self._pending()
             damaged: set[str] = set()

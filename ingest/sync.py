@@ -30,7 +30,7 @@ from ingest.errors import DocumentError
 from ingest.lock import Waiting
 from ingest.records import Chunk, DocumentRecord
 from ingest.store import ChunkStore, NewVersion
-from ingest.walk import Finding, FoundFile, Verdict, inspect, is_utf8, walk
+from ingest.walk import Finding, FoundFile, Verdict, inspect_named, is_utf8, walk
 
 if TYPE_CHECKING:
     from ingest.embedder import Embedder
@@ -197,7 +197,7 @@ class _Sync:
     def _files(self, given: Path, folders: list[Path]) -> list[FoundFile]:
         """The files named by ``given`` (a file or a folder); findings go to the report."""
         follow = self.settings.follow_external_links
-        what = inspect(given, None, follow)
+        what = inspect_named(given, follow)
         if isinstance(what, Finding):
             self._found(what)
             return []
@@ -363,9 +363,10 @@ class _Sync:
             return
         from ingest.embedder import get_embedder
 
+        chunks = [c for p in self.pending for c in p.chunks]
+        self.store.check_room(chunks, [p.record for p in self.pending])
         if self._embedder is None:
             self._embedder = get_embedder(self.settings)
-        chunks = [c for p in self.pending for c in p.chunks]
 
         def embedded(done: int, total: int) -> None:
             self._tell("embed", done, total)
@@ -434,6 +435,7 @@ def sync_paths(
     store = store or ChunkStore.open(settings)
     with store.lock.hold(waiting=waiting):
         store.check_settings()
+        store.check_vectors()
         run = _Sync(settings, store, progress, exclude)
         run.damaged = store.repair()
         found, folders = run.candidates([Path(p) for p in paths])

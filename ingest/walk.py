@@ -104,6 +104,36 @@ def inspect(path: Path, root: Path | None, follow_external_links: bool) -> Findi
     return info
 
 
+def inspect_named(path: Path, follow_external_links: bool) -> Finding | os.stat_result:
+    """Like :func:`inspect`, for a path named on the command line, with the folder rules
+    applied to the folder the path is in: a link leading out of it is refused unless
+    allowed, and a link to a folder holding the link (``sub/up -> ..``) is refused, as it
+    would walk the link's own folder again. Anything not ingested is a failure, since the
+    user asked for this very path."""
+    found = inspect(path, None, follow_external_links)
+    if isinstance(found, Finding):
+        return Finding(path, Verdict.FAILED, found.message)
+    if not path.is_symlink():
+        return found
+    folder = path.absolute().parent.resolve()
+    target = path.resolve()
+    if stat.S_ISDIR(found.st_mode) and folder.is_relative_to(target):
+        return Finding(
+            path,
+            Verdict.FAILED,
+            f"link to {quoted(str(target))}, a folder holding the link itself, not followed; "
+            "name that folder instead",
+        )
+    if not target.is_relative_to(folder) and not follow_external_links:
+        return Finding(
+            path,
+            Verdict.FAILED,
+            f"link to {quoted(str(target))}, outside the folder, not followed; "
+            + FOLLOW_LINKS_HINT,
+        )
+    return found
+
+
 def walk(
     folder: Path, exclude: Sequence[Path], follow_external_links: bool
 ) -> Iterator[FoundFile | Finding]:

@@ -35,8 +35,9 @@ def serving(
     *,
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
-) -> Iterator[None]:
-    """Run ``command`` for the block, entered once ``ready_url`` answers 200.
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``command`` for the block, entered once ``ready_url`` answers 200; the block gets
+    the process (a test may kill it to play a server going away).
 
     Raises ServerDidNotStart, naming the server, if it exits or stays silent past ``timeout_s``.
     """
@@ -44,7 +45,7 @@ def serving(
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         _wait_until_answers(name, ready_url, process, log, timeout_s)
-        yield
+        yield process
     finally:
         process.terminate()
         try:

@@ -6,8 +6,8 @@ import bisect
 from pathlib import Path
 
 import pytest
-from docs import long_markdown, write_sample_corpus
 
+from docs import long_markdown, write_sample_corpus
 from ingest.chunker import chunk_document
 from ingest.loaders import ParsedDocument, load_document
 from ingest.records import Chunk

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from docs import HTML_TEXT, MARKDOWN_TEXT, PLAIN_TEXT, docx_bytes, pdf_bytes
 from formats import csv_table, eml_message, epub_book, png_text, pptx_deck, tsv_table, xlsx_workbook
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.cli import cli
+from docs import HTML_TEXT, MARKDOWN_TEXT, PLAIN_TEXT, docx_bytes, pdf_bytes
 from ingest.display import shown
 from ingest.errors import DocumentError
 from ingest.parse_worker import ParseJob, parse_and_chunk

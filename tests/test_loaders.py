@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from docs import (
     BAD_FILE_ERRORS,
     DOCX_HEADINGS,
@@ -20,7 +21,6 @@ from docs import (
     write_bad_files,
     write_sample_corpus,
 )
-
 from ingest.errors import DocumentError
 from ingest.loaders import (
     SUPPORTED_EXTENSIONS,

@@ -9,7 +9,11 @@ import click
 
 from app.commands.options import quiet_option, store_option
 from ingest.errors import CitewiseError
+from ingest.records import DocumentRecord
 from ingest.settings import load_settings
+
+MAX_COLUMN = 48
+"""Widest an id or title column grows in ``docs``."""
 
 
 @click.command()
@@ -116,13 +120,31 @@ def docs(store_dir: Path | None) -> None:
     if not records:
         click.echo("The index is empty. Add documents with: citewise ingest PATH...")
         return
+    for line in document_table(records):
+        click.echo(line)
+
+
+def document_table(records: list[DocumentRecord]) -> list[str]:
+    """One line per document under a header. Ids and titles that would not print on one line
+    are shown quoted with escapes; a column is at most ``MAX_COLUMN`` wide, so one long name
+    does not push every row aside: a longer id overflows its own row only (it is shown whole,
+    as ``remove`` needs it), a longer title is cut with an ellipsis."""
+    from ingest.display import shown
+
     rows = [("ID", "TITLE", "CHUNKS", "INGESTED")] + [
-        (r.doc_id, r.title, str(r.chunks), r.ingested_at) for r in records
+        (shown(r.doc_id), _cut(shown(r.title), MAX_COLUMN), str(r.chunks), r.ingested_at)
+        for r in records
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    widths = [min(MAX_COLUMN, max(len(row[i]) for row in rows)) for i in range(3)]
+    lines = []
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)]
-        click.echo("  ".join([*cells, row[3]]))
+        lines.append("  ".join([*cells, row[3]]))
+    return lines
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @click.command()

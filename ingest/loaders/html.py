@@ -7,6 +7,7 @@ import re
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ingest.errors import DocumentError
+from ingest.limits import check_html_nesting
 from ingest.loaders.document import BlockKind, DocumentBuilder, ParsedDocument
 from ingest.loaders.encoding import decode_text
 from ingest.loaders.tables import add_table
@@ -160,6 +161,7 @@ def _walk(root: LexborNode, walker: _Walker) -> None:
 
 def load_html(data: bytes, fallback_title: str) -> ParsedDocument:
     """Parse an HTML page; the title is <title>, else the first top-level heading."""
+    check_html_nesting(data)
     declared = _CHARSET.search(data[:4096])
     text = decode_text(data, declared.group(1).decode("ascii") if declared else None)
     tree = LexborHTMLParser(text)

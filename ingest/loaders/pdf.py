@@ -8,7 +8,7 @@ import math
 import re
 
 from pypdf import PageObject, PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
 
 from ingest.errors import DocumentError
 from ingest.loaders.document import DocumentBuilder, ParsedDocument, normalise
@@ -42,7 +42,7 @@ def _open(data: bytes) -> PdfReader:
         raise _damaged()
     try:
         reader = PdfReader(io.BytesIO(data))
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, OSError):
+    except (PyPdfError, ValueError, KeyError, TypeError, IndexError, OSError, RecursionError):
         raise _damaged() from None
     if reader.is_encrypted:
         try:
@@ -216,7 +216,7 @@ def _page_lines(reader: PdfReader, data: bytes) -> tuple[list[list[str]], set[in
 
     try:
         pages = [_lines(page.extract_text() or "") for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, OSError):
+    except Exception:  # pypdf's own words name its internals; see load_pdf
         raise _damaged() from None
     scanned = {i for i, lines in enumerate(pages) if not any(lines)}
     if scanned and ocr.available():
@@ -241,7 +241,11 @@ def load_pdf(data: bytes, fallback_title: str) -> ParsedDocument:
     try:
         metadata = reader.metadata
         title_lines = _title_lines(reader.pages[0]) if reader.pages and 0 not in scanned else []
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, OSError):
+    except Exception:
+        # pypdf fails on damaged files in its own words, naming its internals ("Detected loop
+        # with self reference for IndirectObject(2, 0, 140474792704976)", "property
+        # 'indirect_reference' of 'IndirectObject' object has no setter"): the user needs to
+        # know only that the file is damaged.
         raise _damaged() from None
     running = _running_lines(pages)
     builder = DocumentBuilder()

@@ -18,6 +18,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from ingest.errors import DocumentError
+from ingest.limits import check_inflation
 from ingest.loaders.document import BlockKind, DocumentBuilder, ParsedDocument
 from ingest.loaders.tables import add_table
 
@@ -65,6 +66,7 @@ def _table_rows(table: Table) -> Iterator[tuple[int, list[str]]]:
 
 def load_docx(data: bytes, fallback_title: str) -> ParsedDocument:
     """Parse a .docx; the title is the Title paragraph, else the first heading."""
+    check_inflation(data, "Word .docx")
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception:  # python-docx raises zip, XML, key and value errors alike
