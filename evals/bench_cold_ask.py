@@ -74,7 +74,8 @@ def ask_command(question: str, store: Path) -> list[str]:
 
 
 def tree_env(tree: Path) -> dict[str, str]:
-    """The environment that makes ``tree`` the citewise that is imported."""
+    """The environment that makes ``tree`` the citewise that is imported (run in ``tree`` too:
+    ``python -c`` puts the working folder first on the path)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITEWISE_")}
     env["PYTHONPATH"] = str(tree)
     return env
@@ -93,14 +94,14 @@ def extract(rev: str, into: Path) -> Path:
 
 def build_index(store: Path) -> None:
     command = [sys.executable, "-c", RUNNER, "ingest", str(CORPUS), "--store", str(store), "-q"]
-    subprocess.run(command, env=tree_env(ROOT), check=True, capture_output=True)
+    subprocess.run(command, cwd=ROOT, env=tree_env(ROOT), check=True, capture_output=True)
 
 
 def timed_ask(tree: Path, question: str, store: Path) -> float:
     """Seconds one cold ``citewise ask`` takes; fails loudly if it did not answer."""
     started = time.perf_counter()
     done = subprocess.run(
-        ask_command(question, store), env=tree_env(tree), capture_output=True, text=True
+        ask_command(question, store), cwd=tree, env=tree_env(tree), capture_output=True, text=True
     )
     elapsed = time.perf_counter() - started
     if done.returncode != 0 or not done.stdout.strip():
@@ -112,7 +113,9 @@ def import_breakdown(tree: Path, question: str, store: Path) -> dict[str, float]
     """Seconds of import time by group (each module's own time, nested imports apart)."""
     command = ask_command(question, store)
     command.insert(1, "-Ximporttime")
-    done = subprocess.run(command, env=tree_env(tree), capture_output=True, text=True)
+    done = subprocess.run(command, cwd=tree, env=tree_env(tree), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"citewise ask -X importtime failed in {tree}:\n{done.stderr[-2000:]}")
     groups: dict[str, float] = defaultdict(float)
     for line in done.stderr.splitlines():
         found = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)", line)
