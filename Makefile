@@ -17,9 +17,11 @@ PIP_CACHE := $(HOME)/.cache/citewise/pip-$(shell printf '%s' '$(LLAMA_CMAKE_ARGS
 
 .PHONY: setup chat test browser bench lock
 
-# Exact versions with their hashes from the lock (pip refuses any other file), then citewise
+# A new environment whenever the lock changes, so it holds the lock's packages and nothing left
+# from before: the exact versions with their hashes (pip refuses any other file), then citewise
 # itself, editable, built with the locked setuptools.
 $(VENV)/.installed: $(LOCK) pyproject.toml
+	rm -rf $(VENV)
 	python3 -m venv $(VENV)
 	CMAKE_ARGS='$(LLAMA_CMAKE_ARGS)' PIP_CACHE_DIR='$(PIP_CACHE)' \
 		$(PIP) install --require-hashes -r $(LOCK)

@@ -183,6 +183,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"  {group:24} {cells}")
     totals = " ".join(f"{sum(imports[name].values()):22.2f}" for name in trees)
     print(f"  {'all imports':24} {totals}")
+    rest = " ".join(
+        f"{statistics.median(walls[name]) - startup - sum(imports[name].values()):22.2f}"
+        for name in trees
+    )
+    print(f"  {'the rest (models, answer)':24} {rest}   (median wall - start-up - imports)")
     print(f"after: {cpu_note()}")
 
 
