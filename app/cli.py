@@ -1,6 +1,7 @@
 """The ``citewise`` command: one group whose subcommands load on demand.
 
-Loading lazily keeps ``citewise --help`` instant (no torch import). The ``eval`` command lives
+Loading lazily keeps ``citewise --help`` instant (no torch import), and a built-in command is
+found without scanning the installed packages' entry points. The ``eval`` command lives
 in ``evals/`` and joins through the ``citewise.commands`` entry point, because imports flow
 ingest <- retriever <- app <- evals and never the other way.
 """
@@ -64,7 +65,7 @@ class CitewiseGroup(click.Group):
         found = super().get_command(ctx, cmd_name)
         if found is not None:
             return found
-        path = _command_paths().get(cmd_name)
+        path = COMMANDS.get(cmd_name) or _command_paths().get(cmd_name)
         if path is None:
             return None
         module, _, attr = path.partition(":")

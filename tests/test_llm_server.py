@@ -1,29 +1,34 @@
 """The LLM backend against a real llama.cpp server serving SmolLM2-135M on loopback.
 
-SmolLM2-135M invents facts readily; at temperature 0 its answers to these prompts are fixed, so
-the tests can show the check keeping what the passages support and catching what they do not.
+What SmolLM2-135M writes differs between llama.cpp versions and the CPUs they are built for,
+so these tests assert what citewise does with whatever it writes: the partial answers stream
+and grow, the final one is checked (its citations resolve to quoted passages) or is the
+extractive answer with the reason, the prompt fits the context window. The answers that need a
+model to invent something on demand are tested against a scripted server, in
+test_llm_scripted.py.
 """
 
 from __future__ import annotations
 
-import re
-
 import httpx
 import pytest
 from llama_server import LlamaServer, llama_server_fixture  # noqa: F401 (pytest fixture)
-from test_llm import PASSAGES, TOWER, assert_resolves, llm_answerer, passage, request
+from test_llm import (
+    PASSAGES,
+    assert_checked_or_fallen_back,
+    llm_answerer,
+    passage,
+    request,
+)
 
-from app.llm.answerer import UNSUPPORTED
+from app.answer import Answer
+from app.llm.answerer import EMPTY, UNSUPPORTED
 from app.llm.models import chat_model
 from app.llm.tokens import token_counter
 from ingest.settings import Settings, load_settings
+from retriever.passage import Passage
 
 pytestmark = pytest.mark.slow
-
-LUMEN = passage(
-    "The Lumen Institute runs a summer school on coastal ecology every July in Brest.",
-    title="Lumen Institute",
-)
 
 
 def settings_for(server: LlamaServer, **overrides: object) -> Settings:
@@ -40,45 +45,22 @@ def test_model_and_tokenizer_come_from_the_server(llama_server: LlamaServer):
     assert how == "server tokenizer" and count(text) == len(tokens["tokens"])
 
 
+def answers_to(settings: Settings, question: str, passages: list[Passage]) -> list[Answer]:
+    return list(llm_answerer(settings).stream(request(question, passages)))
+
+
 def test_answer_streams_growing_partial_answers_then_a_checked_final_one(
     llama_server: LlamaServer,
 ):
-    answerer = llm_answerer(settings_for(llama_server))
-    answers = list(answerer.stream(request("How tall is the Eiffel Tower?", PASSAGES)))
+    answers = answers_to(settings_for(llama_server), "How tall is the Eiffel Tower?", PASSAGES)
     partial, final = answers[:-1], answers[-1]
     assert len(partial) >= 3
     for before, after in zip(partial, partial[1:], strict=False):
         assert after.text.startswith(before.text) and len(after.text) > len(before.text)
     assert all(a.citations == [] and a.backend == "llm" for a in partial)
-    assert final.backend == "llm" and not final.abstained
-    assert "330" in final.text and final.text.endswith("[1].")
-    assert final.citations[0].passage == TOWER
-    assert final.citations[0].quote == "The Eiffel Tower is 330 metres tall."
-    assert_resolves(final.text, final.citations)
-    assert set(final.timings_ms) == {"llm_prompt", "llm_generate", "llm_check"}
-
-
-def test_invented_answer_is_caught_and_the_extractive_answer_shown(llama_server: LlamaServer):
-    answerer = llm_answerer(settings_for(llama_server))
-    question = "Who founded the Lumen Institute and in which year?"
-    answers = list(answerer.stream(request(question, [LUMEN])))
-    invented = answers[-2].text
-    assert re.search(r"\b(1[89]|20)\d\d\b", invented), invented
-    assert answers[-1].backend == "extractive"
-    assert answers[-1].note == f"{UNSUPPORTED}; showing the extractive answer."
-
-
-def test_supported_sentence_kept_and_invented_one_removed(llama_server: LlamaServer):
-    question = "How tall is the Eiffel Tower, and how much did it cost to build?"
-    answers = list(llm_answerer(settings_for(llama_server)).stream(request(question, PASSAGES)))
-    raw, final = answers[-2].text, answers[-1]
-    assert "$275 million" in raw, raw
-    assert final.backend == "llm"
-    assert "330 meters tall" in final.text and "million" not in final.text
-    assert re.search(
-        r"\d+ sentences? not supported by the passages (was|were) removed", final.note or ""
-    )
-    assert_resolves(final.text, final.citations)
+    assert_checked_or_fallen_back(answers)
+    if final.backend == "llm":
+        assert set(final.timings_ms) == {"llm_prompt", "llm_generate", "llm_check"}
 
 
 def test_small_context_window_leaves_passages_out_and_says_so(llama_server: LlamaServer):
@@ -90,12 +72,18 @@ def test_small_context_window_leaves_passages_out_and_says_so(llama_server: Llam
     prompt = answerer.prompt("How tall is the Eiffel Tower?", passages, [])
     assert 1 <= len(prompt.passages) < 5
     left_out = 5 - len(prompt.passages)
-    final = list(answerer.stream(request("How tall is the Eiffel Tower?", passages)))[-1]
-    assert final.backend == "llm"
-    assert final.note is not None and final.note.startswith(
+    answers = list(answerer.stream(request("How tall is the Eiffel Tower?", passages)))
+    assert_checked_or_fallen_back(answers)
+    final = answers[-1]
+    left_out_note = (
         f"{left_out} of 5 passages did not fit the LLM's context window (512 tokens) and "
         f"{'were' if left_out > 1 else 'was'} left out."
     )
+    assert final.note is not None
+    if final.backend == "llm":
+        assert final.note.startswith(left_out_note)
+    else:
+        assert final.note.startswith((UNSUPPORTED, EMPTY))
 
 
 def test_no_passage_fitting_the_window_falls_back_saying_why(llama_server: LlamaServer):
