@@ -21,13 +21,15 @@ from unittest import mock
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import CHROMA, ROOT
 from local_server import free_port, serving
 
 from app.cli import cli
 from ingest.errors import DocumentError
 from ingest.settings import load_settings
 from ingest.store import ChunkStore
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMA = Path(sys.executable).with_name("chroma")
 
 LIGHTHOUSE = "The Auk lighthouse is 30 m tall. It was built in 1874 on the northern cliff.\n"
 
@@ -246,8 +248,7 @@ def _many_vectors(store_dir: Path) -> Path:
     versions = []
     for n in range(15):
         chunks = [
-            Chunk(f"n{n}.txt", i, f"Note {n}.{i}", 0, 9, "n", "n", doc_hash="h")
-            for i in range(100)
+            Chunk(f"n{n}.txt", i, f"Note {n}.{i}", 0, 9, "n", "n", doc_hash="h") for i in range(100)
         ]
         vectors = [[rng.gauss(0, 1) for _ in range(384)] for _ in chunks]
         record = DocumentRecord(f"n{n}.txt", "n", "n", "h", len(chunks), "2026-01-01")
@@ -526,8 +527,7 @@ def test_a_damaged_pdf_is_reported_without_library_internals() -> None:
         b"<< /Type /Catalog /Pages 3 0 R >>",
         b"2 0 R",
         b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 3 0 R /MediaBox [0 0 612 792] /Contents 2 0 R "
-        b"/Resources 2 0 R >>",
+        b"<< /Type /Page /Parent 3 0 R /MediaBox [0 0 612 792] /Contents 2 0 R /Resources 2 0 R >>",
     ]
     pdf = bytearray(b"%PDF-1.4\n")
     offsets = []
