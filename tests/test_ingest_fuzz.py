@@ -169,6 +169,11 @@ def test_any_folder_is_ingested_with_one_line_per_bad_entry_and_an_exact_index(
     outside = root / "outside.txt"
     outside.write_text("Private notes that must not be indexed.\n")
     _materialise(folder, outside, items)
+    before = (
+        {r.doc_id for r in ChunkStore.open_existing(load_settings(store_dir=store)).documents()}
+        if store.exists()
+        else set()
+    )
 
     result = CliRunner().invoke(
         cli, ["ingest", str(folder), "--store", str(store), "--quiet"], catch_exceptions=False
@@ -184,7 +189,9 @@ def test_any_folder_is_ingested_with_one_line_per_bad_entry_and_an_exact_index(
     indexed = {r.doc_id for r in index.documents()}
     for item in items:
         mentions = named[shown(str(folder / item.name))]
-        assert (item.name in indexed) + mentions == 1, (item, result.output)
+        # A file that fails now keeps the version an earlier example indexed: nothing is lost.
+        kept = mentions == 1 and item.name in before
+        assert (item.name in indexed) + mentions == 1 or kept, (item, result.output)
         if item.kind == Kind.VALID and _storable(item.name):
             assert item.name in indexed, (item, result.output)
         if item.kind in (Kind.OUTSIDE, Kind.LOOP, Kind.DANGLING, Kind.FIFO):
