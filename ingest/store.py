@@ -494,6 +494,20 @@ class ChunkStore:
         return bool(self._docs.get(limit=1, include=[])["ids"])
 
     @_refetching
+    def attachments(self, doc_id: str) -> list[str]:
+        """The ids of the documents attached to ``doc_id`` (a mail's attachments: ``<id>/<name>``
+        read from the same file), which go when it goes."""
+        record = self.records([doc_id]).get(doc_id)
+        if record is None or not record.source:
+            return []
+        return sorted(
+            i
+            for page in _pages(self._docs, [], {"source": record.source})
+            for i in page["ids"]
+            if i.startswith(f"{doc_id}/")
+        )
+
+    @_refetching
     def document(self, doc_id: str) -> DocumentRecord | None:
         got = self._docs.get(ids=[doc_id], include=["metadatas", "documents"])
         if not got["ids"]:

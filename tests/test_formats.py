@@ -281,6 +281,18 @@ def test_an_emails_attachments_are_documents_of_their_own_and_go_with_it(
     assert ChunkStore.open(settings).documents() == []
 
 
+def test_removing_an_email_removes_its_attachments(tmp_path: Path, settings: Settings) -> None:
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "visit.eml").write_bytes(eml_message())
+    (folder / "other.txt").write_text("The harbour opens at dawn.\n")
+    sync_paths([folder], settings)
+    result = CliRunner().invoke(cli, ["remove", "visit.eml", "--store", str(settings.store_dir)])
+    assert result.exit_code == 0, result.output
+    assert result.output == "removed visit.eml\nremoved visit.eml/agenda.pdf\n"
+    assert [r.doc_id for r in ChunkStore.open(settings).documents()] == ["other.txt"]
+
+
 def test_ingest_json_gives_each_files_verdict_and_the_totals(tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()

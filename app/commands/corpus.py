@@ -151,7 +151,8 @@ def _cut(text: str, width: int) -> str:
 @click.argument("doc_id")
 @store_option
 def remove(doc_id: str, store_dir: Path | None) -> None:
-    """Remove the document DOC_ID (as listed by 'citewise docs') from the index.
+    """Remove the document DOC_ID (as listed by 'citewise docs') from the index, with the
+    documents attached to it (a mail's attachments).
 
     \b
     Example:
@@ -159,9 +160,14 @@ def remove(doc_id: str, store_dir: Path | None) -> None:
     """
     from ingest.store import ChunkStore
 
-    if not ChunkStore.open_existing(load_settings(store_dir=store_dir)).remove(doc_id):
+    store = ChunkStore.open_existing(load_settings(store_dir=store_dir))
+    attached = store.attachments(doc_id)
+    if not store.remove(doc_id):
         raise CitewiseError(
             f"No document with id {doc_id!r} in the index",
             "run 'citewise docs' to see the ids",
         )
     click.echo(f"removed {doc_id}")
+    for attachment in attached:
+        if store.remove(attachment):
+            click.echo(f"removed {attachment}")

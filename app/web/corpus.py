@@ -121,9 +121,13 @@ class Corpus:
         return results
 
     def remove(self, doc_id: str) -> bool:
-        """Remove a document from the index, and its uploaded file if the web stored it."""
+        """Remove a document (and the documents attached to it) from the index, and its
+        uploaded file if the web stored it."""
         record = self.store.document(doc_id)
+        attached = self.store.attachments(doc_id)
         removed = bool(self.store.remove(doc_id))
+        for attachment in attached:
+            self.store.remove(attachment)
         if record is not None and record.source:
             source = Path(record.source).resolve()
             if source.parent == self.settings.uploads.resolve() and source.is_file():
