@@ -68,20 +68,20 @@ class AnswerEngine:
     def threshold(self, informality: float | Callable[[], float]) -> float:
         """The answerability below which answers refuse: the setting if given, else the
         calibrated one for passages this informal (a callable is asked only then)."""
-        if self.settings.abstain_threshold is not None:
-            return self.settings.abstain_threshold
-        if callable(informality):
-            informality = informality()
-        return self.calibration.refusal.threshold(informality)
+        return self._calibrated(self.calibration.refusal.threshold, informality)
 
     def llm_floor(self, informality: float | Callable[[], float]) -> float:
         """The answerability below which even an LLM is not asked: the bottom of the band
         where the reader is unsure (no band when the threshold is set by hand)."""
+        return self._calibrated(self.calibration.refusal.llm_floor, informality)
+
+    def _calibrated(
+        self, bound: Callable[[float], float], informality: float | Callable[[], float]
+    ) -> float:
+        """The hand-set ``abstain_threshold`` if any, else ``bound`` at this informality."""
         if self.settings.abstain_threshold is not None:
             return self.settings.abstain_threshold
-        if callable(informality):
-            informality = informality()
-        return self.calibration.refusal.llm_floor(informality)
+        return bound(informality() if callable(informality) else informality)
 
     def answer(
         self,
@@ -138,10 +138,7 @@ class AnswerEngine:
     ) -> Iterator[Answer]:
         started = time.perf_counter()
         query = search_query(question, messages)
-        if searched is None:
-            passages = self.retriever.search(query, k=k)
-        else:
-            passages = self.retriever.search(query, k=k, doc_ids=searched)
+        passages = self.retriever.search(query, k=k, doc_ids=searched)
         if not passages:
             self._check_index()
         retrieved = time.perf_counter()
