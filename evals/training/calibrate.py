@@ -32,6 +32,7 @@ import random
 import sys
 import tempfile
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,9 @@ GROUP = 20
 DOCUMENTS_PER_COLLECTION = 8
 PER_SOURCE = 400
 """Most questions asked of each source, so Wikipedia's thousands do not drown the others."""
+PER_SOURCE_EXCEPTIONS = {"squad20_dev_extra": 1400}
+"""Sources asked in full: the held-out articles with crowd-written unanswerable questions, the
+only questions like the ones the refusal model must catch (near the answer, with none)."""
 FALSE_REFUSAL_TARGET = 0.08
 """Share of answerable held-out questions refused at the chosen threshold, averaged over the
 sources of each kind of text (the product target is at most 10% on questions we have never
@@ -74,6 +78,17 @@ RANK_GRID = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 VERDICT_GRID = (0.0, 0.5, 1.0, 2.0, 4.0)
 
 
+class Unanswerable(StrEnum):
+    """Why the index cannot answer a held-out question: the kinds refuse at very different
+    rates, so each is reported on its own."""
+
+    WRITTEN = "written"
+    """Written to have no answer in a paragraph that is indexed (SQuAD 2.0's crowd-written)."""
+    WRITTEN_UNINDEXED = "written, paragraph left out"
+    PARAGRAPH_LEFT_OUT = "paragraph left out"
+    ARTICLE_LEFT_OUT = "article left out"
+
+
 @dataclass
 class Observation:
     """One held-out question as the pipeline saw it."""
@@ -81,15 +96,21 @@ class Observation:
     question: str
     source: str
     answerable: bool
+    unanswerable: Unanswerable | None
     informality: float
     passages: list[dict[str, Any]]
     readings: list[dict[str, Any] | None]
     holds_answer: list[bool]
 
+    @classmethod
+    def from_json(cls, saved: dict[str, Any]) -> Observation:
+        why = saved["unanswerable"]
+        return cls(**{**saved, "unanswerable": Unanswerable(why) if why else None})
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=int, default=3000, help="Held-out questions to ask.")
+    parser.add_argument("--questions", type=int, default=4000, help="Held-out questions to ask.")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--cache", type=Path, default=Path("build/calibration-observations.json"))
@@ -124,8 +145,8 @@ def _cached(path: Path) -> list[Observation]:
     """Observations saved by an earlier run; an error naming the file if they are of another
     version of this script."""
     try:
-        return [Observation(**o) for o in json.loads(path.read_text(encoding="utf-8"))]
-    except (ValueError, TypeError) as exc:
+        return [Observation.from_json(o) for o in json.loads(path.read_text(encoding="utf-8"))]
+    except (ValueError, TypeError, KeyError) as exc:
         raise SystemExit(
             f"{path} holds observations this version cannot read ({exc}): delete it, or name "
             "another file with --cache, to read the held-out questions again"
@@ -137,8 +158,14 @@ def _left_out(key: str, share: float = LEFT_OUT_SHARE, salt: str = "left-out") -
     return int.from_bytes(digest[:8], "big") / 2**64 < share
 
 
-Asked = tuple[str, str, bool, list[str]]
-"""A question to ask: (question, source, answerable from the index, gold answers)."""
+@dataclass(frozen=True)
+class Asked:
+    """A question to ask of the index, and why it has no answer there (None: it has one)."""
+
+    question: str
+    source: str
+    unanswerable: Unanswerable | None
+    golds: list[str]
 
 
 def fit_text_kind(
@@ -173,31 +200,39 @@ def corpus_and_questions(
     asked: dict[str, list[Asked]] = {}
     for article in articles:
         whole = len(article.paragraphs) == 1
+        article_left_out = not whole and _left_out(
+            article.key, ARTICLE_LEFT_OUT_SHARE, "article-left-out"
+        )
         kept = [
             p for i, p in enumerate(article.paragraphs)
             if not _left_out(article.key if whole else f"{article.key}#{i}")
         ]  # fmt: skip
-        if not whole and _left_out(article.key, ARTICLE_LEFT_OUT_SHARE, "article-left-out"):
+        if article_left_out:
             kept = []
         text = "\n\n".join(p.context.strip() for p in kept)
         if text:
             texts[f"{article.source}-{article.title}"[:120]] = text
+        absent = (
+            Unanswerable.ARTICLE_LEFT_OUT if article_left_out else Unanswerable.PARAGRAPH_LEFT_OUT
+        )
         for paragraph in article.paragraphs:
+            indexed = paragraph in kept
             for qa in paragraph.qas:
                 golds = [a["text"] for a in qa.get("answers", []) if a["text"].strip()]
                 of_source = asked.setdefault(article.source, [])
                 question = qa["question"]
                 if qa.get("is_impossible") or not golds:
-                    of_source.append((question, article.source, False, []))
-                elif paragraph in kept:
-                    of_source.append((question, article.source, True, golds))
+                    why = Unanswerable.WRITTEN if indexed else Unanswerable.WRITTEN_UNINDEXED
+                    of_source.append(Asked(question, article.source, why, []))
+                elif indexed:
+                    of_source.append(Asked(question, article.source, None, golds))
                 elif not contains_gold(text, golds):
-                    of_source.append((question, article.source, False, []))
+                    of_source.append(Asked(question, article.source, absent, []))
     rng = random.Random(seed)
     chosen = []
     for source in sorted(asked):
         rng.shuffle(asked[source])
-        chosen += asked[source][:PER_SOURCE]
+        chosen += asked[source][: PER_SOURCE_EXCEPTIONS.get(source, PER_SOURCE)]
     rng.shuffle(chosen)
     return texts, chosen[:limit]
 
@@ -252,15 +287,17 @@ def observe(
         )
         sync_paths([folder], settings)
         retriever = open_retriever(settings)
-        for i, (question, source, answerable, golds) in enumerate(asked):
-            passages = retriever.search(question, k=top_k)
+        for i, question in enumerate(asked):
+            passages = retriever.search(question.question, k=top_k)
             passage_texts = [p.text for p in passages]
-            readings = read(tokenizer, model, question, passage_texts)
+            readings = read(tokenizer, model, question.question, passage_texts)
+            golds = question.golds
             observations.append(
                 Observation(
-                    question=question,
-                    source=source,
-                    answerable=answerable,
+                    question=question.question,
+                    source=question.source,
+                    answerable=question.unanswerable is None,
+                    unanswerable=question.unanswerable,
                     informality=text_kind.informality(passage_texts),
                     passages=[_passage_json(p) for p in passages],
                     readings=[asdict(r) if r else None for r in readings],
@@ -332,6 +369,7 @@ def fit_refusal(
     model = LogisticRegression(C=1.0, max_iter=1000).fit(x, y)
     probability = model.predict_proba(x)[:, 1]
     sources = np.array([o.source for o in observations])
+    reasons = np.array([o.unanswerable for o in observations], dtype=object)
     kinds = (("edited", False), ("informal", True))
 
     def thresholds_at(share: float) -> dict[str, float]:
@@ -365,6 +403,11 @@ def fit_refusal(
             "false_refusal_rate": round(float(refused[y & rows].mean()), 4),
             "refusal_rate_unanswerable": round(float(refused[~y & rows].mean()), 4),
         }
+    figures["refused_by_why_unanswerable"] = {
+        why.value: round(float(refused[reasons == why].mean()), 4)
+        for why in Unanswerable
+        if (reasons == why).any()
+    }
     figures["thresholds"] = {kind: round(t, 4) for kind, t in thresholds.items()}
     figures["llm_floors"] = {kind: round(t, 4) for kind, t in floors.items()}
     return asdict(fitted), figures
