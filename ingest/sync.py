@@ -28,6 +28,7 @@ from ingest.crash import crash_point
 from ingest.display import counted, quoted, shown
 from ingest.errors import DocumentError
 from ingest.lock import Waiting
+from ingest.rebuild import rebuild_index
 from ingest.records import Chunk, DocumentRecord
 from ingest.store import ChunkStore, NewVersion
 from ingest.walk import Finding, FoundFile, Verdict, inspect_named, is_utf8, walk
@@ -429,9 +430,11 @@ def sync_paths(
     throughout; if another process holds it, ``waiting`` is told who, and the run waits for it.
     """
     if rebuild:
-        from ingest.rebuild import rebuild_index
 
-        return rebuild_index(paths, settings, progress=progress, exclude=exclude)
+        def fill(fresh: ChunkStore, staged: Settings, left_out: Sequence[Path]) -> SyncReport:
+            return sync_paths(paths, staged, store=fresh, progress=progress, exclude=left_out)
+
+        return rebuild_index(paths, settings, fill, exclude=exclude)
     store = store or ChunkStore.open(settings)
     with store.lock.hold(waiting=waiting):
         store.check_settings()
