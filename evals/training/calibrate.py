@@ -46,7 +46,7 @@ from app.reader.calibration import (
 from app.reader.evidence import Evidence
 from app.reader.reading import Reading
 from app.reader.text_kind import TEXT_KIND_FILE, TextKindModel
-from evals.metrics.squad import contains_gold
+from evals.suite.metrics.squad import contains_gold
 from evals.training.data import Article, Paragraph, training_split
 from evals.training.train import training_examples
 from retriever.passage import Passage

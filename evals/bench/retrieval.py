@@ -1,6 +1,6 @@
 """Retrieval benchmark: citewise hybrid search against the LangChain recipe and plain BM25.
 
-    python -m evals.bench_retrieval [--sample 400] [--squad PATH] [--no-insis] [--torch-threads N]
+    python -m evals.bench.retrieval [--sample 400] [--squad PATH] [--no-insis] [--torch-threads N]
 
 The SQuAD slice is ingested (each article one document) into a temporary index with
 ``sync_paths``; the recipe (RecursiveCharacterTextSplitter 1000/200, the same MiniLM model,
@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.squad_data import DEFAULT_SQUAD, read_squad, sample, write_articles
+from evals.suite.squad_data import DEFAULT_SQUAD, read_squad, sample, write_articles
 from ingest.embedder import QUERY_THREADS
 from ingest.settings import Settings, load_settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 INSIS_CORPUS = ROOT / "corpus"
 INSIS_DATASET = ROOT / "evals" / "datasets" / "insis.jsonl"
 DEPTH = 10
@@ -198,7 +198,7 @@ def squad(path: Path, n: int, tmp: Path) -> None:
 
 
 def insis(tmp: Path) -> None:
-    from evals.dataset import load_dataset
+    from evals.suite.dataset import load_dataset
     from ingest.sync import sync_paths
 
     if not INSIS_DATASET.is_file():
