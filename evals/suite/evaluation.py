@@ -82,7 +82,7 @@ def run_eval(options: EvalOptions, progress: ProgressFactory | None = None) -> d
             )
         engine = AnswerEngine.from_settings(settings)
         results = run_dataset(engine, items, options.backend, progress("questions"))
-        thresholds = engine.threshold(0.0), engine.threshold(1.0)
+        thresholds = engine.gate.threshold(0.0), engine.gate.threshold(1.0)
     result: dict[str, Any] = {
         "dataset": str(options.dataset),
         "backend": options.backend or base.backend,

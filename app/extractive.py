@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from app.answer import CANNOT_ANSWER, Answer, AnswerRequest, Backend, Citation
 from app.citations import mark, marker
-from app.reader.evidence import Evidence, ReadPassage
+from app.gate.evidence import Evidence, ReadPassage
 from ingest.sentences import sentence_spans
 
 CLOSEST_PASSAGES = 3
