@@ -186,7 +186,9 @@ def test_latency_percentiles_interpolate_like_numpy():
     values = [10.0, 20.0, 30.0, 40.0, 100.0]
     assert percentile(values, 50) == 30.0
     assert percentile(values, 95) == pytest.approx(88.0)
-    assert percentile([], 50) is None
+    assert percentile([7.0], 95) == 7.0
+    with pytest.raises(ValueError, match="no values"):
+        percentile([], 50)
 
 
 def test_squad_official_normalisation_exact_and_f1():

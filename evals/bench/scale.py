@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from evals.suite.metrics.latency import percentile
 from evals.suite.squad_data import DEFAULT_SQUAD, read_squad
 from ingest.records import Chunk, DocumentRecord
 from ingest.settings import load_settings
@@ -184,8 +185,7 @@ def _search_times(folder: Path, questions: list[str]) -> tuple[float, float]:
         started = time.perf_counter()
         retriever.search(question)
         times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]
+    return percentile(times, 50), percentile(times, 95)
 
 
 def measure(n: int, folder: Path, questions: list[str], squad: Path) -> Figures:

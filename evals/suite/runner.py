@@ -182,8 +182,8 @@ def summarise(results: Sequence[QuestionResult]) -> dict[str, float | None]:
     metrics["abstention.refusal_rate"] = refusal_rate([r.refused for r in unanswerable])
     metrics["abstention.false_refusal_rate"] = false_refusal_rate([r.refused for r in answerable])
     latencies = [r.latency_ms for r in results]
-    metrics["latency.p50_ms"] = percentile(latencies, 50)
-    metrics["latency.p95_ms"] = percentile(latencies, 95)
+    metrics["latency.p50_ms"] = percentile(latencies, 50) if latencies else None
+    metrics["latency.p95_ms"] = percentile(latencies, 95) if latencies else None
     return metrics
 
 

@@ -95,6 +95,6 @@ def summarise_squad(results: Sequence[SquadResult]) -> dict[str, float | None]:
         "squad.hasans_f1": mean_present([r.f1 for r in has]),
         "squad.noans_refusal_rate": refusal_rate([r.refused for r in no]),
         "squad.hasans_false_refusal_rate": false_refusal_rate([r.refused for r in has]),
-        "squad.latency.p50_ms": percentile(latencies, 50),
-        "squad.latency.p95_ms": percentile(latencies, 95),
+        "squad.latency.p50_ms": percentile(latencies, 50) if latencies else None,
+        "squad.latency.p95_ms": percentile(latencies, 95) if latencies else None,
     }
