@@ -17,8 +17,15 @@ from app.gate.text_kind import default_text_kind
 from app.reader.reading import Reading
 from retriever.passage import Passage
 
-EDITED = "ElyT-MaX was created on January 1, 2016. It is based in Sendai, Japan."
-INFORMAL = "lol ElyT-MaX?? pretty sure they started it jan 2016, in sendai i think!!! :)"
+EDITED = (
+    "ElyT-MaX, an international joint laboratory of the CNRS, Tohoku University and the "
+    "University of Lyon, was created on January 1, 2016. It is based in Sendai, Japan, and "
+    "conducts research on the reliability of materials and structures for energy and transport."
+)
+INFORMAL = (
+    "lol ElyT-MaX?? pretty sure they started it jan 2016, in sendai i think!!! :) anyway who "
+    "cares, the food there is sooo good tbh, went twice last yr"
+)
 
 
 def passage(text: str) -> Passage:
@@ -92,7 +99,7 @@ def test_nothing_read_is_refused_whatever_the_thresholds() -> None:
 
 def test_informal_passages_are_held_to_the_informal_threshold() -> None:
     kind = default_text_kind()
-    assert kind.informality([INFORMAL]) > kind.informality([EDITED]) + 0.2
+    assert kind.informality([INFORMAL]) > kind.informality([EDITED]) + 0.5
     score = answerability(evidence(INFORMAL, "2016"))
     # edited prose never passes (threshold 1); the informal threshold lets this passage pass
     informality = kind.informality([INFORMAL])
