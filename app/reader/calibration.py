@@ -18,8 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.terms import content_stems
 from ingest.errors import SettingsError
+from ingest.text.words import content_stems
 
 if TYPE_CHECKING:
     from app.reader.evidence import Evidence
