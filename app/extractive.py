@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from app.answer import CANNOT_ANSWER, Answer, AnswerRequest, Backend, Citation
 from app.citations import mark, marker
 from app.gate.evidence import Evidence, ReadPassage
-from ingest.sentences import sentence_spans
+from ingest.text.sentences import sentence_spans
 
 CLOSEST_PASSAGES = 3
 MAX_LIST_ITEMS = 15

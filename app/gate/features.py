@@ -4,7 +4,7 @@ the passage the answer would quote and on all passages, and how much of the ques
 from __future__ import annotations
 
 from app.gate.evidence import Evidence
-from app.terms import content_stems
+from ingest.text.words import content_stems
 from retriever.passage import Passage
 
 FEATURES = (

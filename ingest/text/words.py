@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ingest.tokens import fold as _fold_accents
+from ingest.text.index_terms import fold as _fold_accents
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:[-'’][^\W_]+)*|[^\W_]+")
 
