@@ -18,20 +18,21 @@ import dataclasses
 import functools
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
 
 from app.answer import Answer, Answerer, AnswerRequest, Backend
 from app.errors import BackendError, EmptyIndexError
 from app.followup import search_query, validate_history
 from app.parts_answer import joined_answer
+from app.protocols import ReaderModels
 from app.question_parts import question_parts
 from app.reader.answerer import ReaderAnswerer, refusal
-from app.reader.calibration import Calibration, default_calibration, features
+from app.reader.calibration import Calibration, features
 from app.reader.evidence import read_evidence
-from app.reader.text_kind import default_text_kind
 from app.scope import describe, resolve_scope
-from ingest.errors import QueryError
+from ingest.protocols import DocumentCatalog
 from ingest.settings import Settings
+from retriever.protocols import Retriever
+from retriever.question import clean_question
 
 LLM_SETTINGS_HINT = (
     "set llm_base_url for an OpenAI-compatible server (e.g. CITEWISE_LLM_BASE_URL="
@@ -41,23 +42,29 @@ LLM_SETTINGS_HINT = (
 
 
 class AnswerEngine:
-    """Answers questions from a retriever's passages with the extractive or the LLM backend."""
+    """Answers questions from a retriever's passages with the extractive or the LLM backend.
+
+    ``documents`` is the index the retriever searches (to resolve a scope and to tell an empty
+    index from a question nothing matches); ``models`` loads the reader on the first question.
+    ``app.composition.Components(settings).engine`` builds one from settings.
+    """
 
     def __init__(
-        self, retriever: Any, settings: Settings, calibration: Calibration | None = None
+        self,
+        retriever: Retriever,
+        documents: DocumentCatalog,
+        settings: Settings,
+        *,
+        models: ReaderModels,
+        calibration: Calibration,
     ) -> None:
         self.retriever = retriever
+        self.documents = documents
         self.settings = settings
-        self.calibration = calibration or default_calibration()
+        self.models = models
+        self.calibration = calibration
         self.reader_answerer = ReaderAnswerer()
         self._llm: Answerer | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> AnswerEngine:
-        """An engine on the index named by ``settings`` (opens the store and model once)."""
-        from retriever.hybrid import open_retriever
-
-        return cls(open_retriever(settings), settings)
 
     def backends(self) -> list[Backend]:
         """The backends that can answer now: extractive, plus llm when one is configured."""
@@ -110,7 +117,7 @@ class AnswerEngine:
         """
         answerer = self._answerer(backend)
         messages = validate_history(list(history))
-        question = _clean(question, self.settings.max_question_chars)
+        question = clean_question(question, self.settings.max_question_chars)
         k = top_k or self.settings.top_k
         searched = self._scope(scope)
         parts = question_parts(question) if answerer is self.reader_answerer else [question]
@@ -144,11 +151,13 @@ class AnswerEngine:
         retrieved = time.perf_counter()
         # A follow-up is read with the words its query took from the conversation, so that
         # "which company has a joint lab with it?" names what "it" is to the reader too.
-        evidence = read_evidence(query, query, passages, self.calibration.rerank)
+        evidence = read_evidence(
+            query, query, passages, self.calibration.rerank, self.models.reader()
+        )
         read_at = time.perf_counter()
         score = self.calibration.refusal.probability(features(evidence))
         informality = functools.cache(
-            lambda: default_text_kind().informality([p.text for p in passages])
+            lambda: self.models.text_kind().informality([p.text for p in passages])
         )
         threshold = self.threshold(informality)
         floor = threshold if answerer is self.reader_answerer else self.llm_floor(informality)
@@ -191,12 +200,11 @@ class AnswerEngine:
         """The ids of the documents ``scope`` picks; None (every document) when empty."""
         if not [entry for entry in scope if entry.strip()]:
             return None
-        return resolve_scope(scope, (r.doc_id for r in self.retriever.store.documents()))
+        return resolve_scope(scope, (r.doc_id for r in self.documents.documents()))
 
     def _check_index(self) -> None:
         """No passage at all usually means an empty index: say how to fill it."""
-        store = getattr(self.retriever, "store", None)
-        if store is not None and not store.has_documents():
+        if not self.documents.has_documents():
             raise EmptyIndexError(
                 "The index is empty: there are no documents to answer from",
                 "run 'citewise ingest corpus/', or ingest your own folder, first",
@@ -228,12 +236,6 @@ def _llm_configured(settings: Settings) -> bool:
     if settings.llm_provider == "openai":
         return bool(settings.llm_base_url)
     return bool(settings.llm_model)
-
-
-def _clean(question: object, max_chars: int) -> str:
-    if not isinstance(question, str) or not question.strip():
-        raise QueryError("The question is empty", "type a question about your documents")
-    return question.strip()[:max_chars]
 
 
 def _ms(start: float, end: float) -> float:

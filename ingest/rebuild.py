@@ -29,6 +29,8 @@ from ingest.errors import CitewiseError, StoreError
 from ingest.store import ChunkStore
 
 if TYPE_CHECKING:
+    from ingest.parse_worker import ParseWorker
+    from ingest.protocols import DocumentEmbedder
     from ingest.settings import Settings
     from ingest.sync import Progress, SyncReport
 
@@ -90,13 +92,15 @@ def rebuild_index(
     paths: Sequence[Path],
     settings: Settings,
     *,
+    embedder: DocumentEmbedder,
+    parser: ParseWorker,
     progress: Progress | None = None,
     exclude: Sequence[Path] = (),
 ) -> SyncReport:
     """Re-ingests ``paths`` into a new index that replaces the old one only once complete."""
     _check_paths(paths)
     if settings.chroma_url:
-        return _rebuild_on_server(paths, settings, progress, exclude)
+        return _rebuild_on_server(paths, settings, embedder, parser, progress, exclude)
     from ingest.sync import sync_paths
 
     store_dir = settings.store_dir.absolute()
@@ -107,7 +111,13 @@ def rebuild_index(
         store = ChunkStore.open(staged)
         try:
             report = sync_paths(
-                list(paths), staged, store=store, progress=progress, exclude=[store_dir, *exclude]
+                list(paths),
+                staged,
+                store=store,
+                embedder=embedder,
+                parser=parser,
+                progress=progress,
+                exclude=[store_dir, *exclude],
             )
         finally:
             store.close()
@@ -126,13 +136,25 @@ def rebuild_index(
 
 
 def _rebuild_on_server(
-    paths: Sequence[Path], settings: Settings, progress: Progress | None, exclude: Sequence[Path]
+    paths: Sequence[Path],
+    settings: Settings,
+    embedder: DocumentEmbedder,
+    parser: ParseWorker,
+    progress: Progress | None,
+    exclude: Sequence[Path],
 ) -> SyncReport:
     """Drops the index on the Chroma server only once the embedding model is known to load."""
-    from ingest.embedder import get_embedder
     from ingest.sync import sync_paths
 
-    get_embedder(settings).embed_documents(["citewise rebuild check"])
+    embedder.embed_documents(["citewise rebuild check"])
     store = ChunkStore.open(settings)
     store.reset()
-    return sync_paths(list(paths), settings, store=store, progress=progress, exclude=exclude)
+    return sync_paths(
+        list(paths),
+        settings,
+        store=store,
+        embedder=embedder,
+        parser=parser,
+        progress=progress,
+        exclude=exclude,
+    )
