@@ -12,8 +12,8 @@ from llama_server import LlamaServer, llama_server_fixture  # noqa: F401 (pytest
 from app.answer import CANNOT_ANSWER, Answer
 from app.composition import Components, Models
 from app.engine import AnswerEngine
+from app.gate.calibration import Calibration
 from app.llm.answerer import READER_UNSURE
-from app.reader.calibration import Calibration
 from ingest.settings import Settings, load_settings
 
 pytestmark = pytest.mark.slow

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.reader.calibration import Calibration, RefusalModel
-from app.reader.text_kind import TextKindModel
+from app.gate.calibration import Calibration, RefusalModel
+from app.gate.text_kind import TextKindModel
 from ingest.errors import SettingsError
 
 EDITED = [
