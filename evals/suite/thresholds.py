@@ -10,9 +10,9 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from evals.errors import DatasetError
+from evals.suite.errors import DatasetError
 
-DEFAULT_THRESHOLDS = Path(__file__).resolve().parent / "thresholds.toml"
+DEFAULT_THRESHOLDS = Path(__file__).resolve().parents[1] / "thresholds.toml"
 
 
 def load_thresholds(path: Path = DEFAULT_THRESHOLDS) -> dict[str, dict[str, float]]:

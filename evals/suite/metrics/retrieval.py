@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from evals.metrics.text import squash
+from evals.suite.metrics.text import squash
 
 
 def evidence_ranks(passages: Sequence[str], evidence: Sequence[str]) -> list[int | None]:

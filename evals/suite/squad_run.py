@@ -12,13 +12,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from app.answer import CANNOT_ANSWER
-from evals.metrics import squad
-from evals.metrics.abstention import false_refusal_rate, is_abstention, refusal_rate
-from evals.metrics.latency import percentile
-from evals.metrics.retrieval import hit_at
-from evals.metrics.text import strip_markers
-from evals.runner import Progress, answer_each, mean_present
-from evals.squad_data import SquadQuestion
+from evals.suite.metrics import squad
+from evals.suite.metrics.abstention import false_refusal_rate, is_abstention, refusal_rate
+from evals.suite.metrics.latency import percentile
+from evals.suite.metrics.retrieval import hit_at
+from evals.suite.metrics.text import strip_markers
+from evals.suite.runner import Progress, answer_each, mean_present
+from evals.suite.squad_data import SquadQuestion
 
 
 @dataclass
@@ -95,6 +95,6 @@ def summarise_squad(results: Sequence[SquadResult]) -> dict[str, float | None]:
         "squad.hasans_f1": mean_present([r.f1 for r in has]),
         "squad.noans_refusal_rate": refusal_rate([r.refused for r in no]),
         "squad.hasans_false_refusal_rate": false_refusal_rate([r.refused for r in has]),
-        "squad.latency.p50_ms": percentile(latencies, 50),
-        "squad.latency.p95_ms": percentile(latencies, 95),
+        "squad.latency.p50_ms": percentile(latencies, 50) if latencies else None,
+        "squad.latency.p95_ms": percentile(latencies, 95) if latencies else None,
     }

@@ -8,7 +8,7 @@ source tree of another commit (``git archive``), run with the same interpreter a
 runs interleaved with the current tree's so both see the same load. Prints the wall time of each
 tree and, from ``python -X importtime``, where its import time goes, by top-level package.
 
-    python -m evals.bench_cold_ask [--runs 5] [--baseline REV] [--question TEXT]
+    python -m evals.bench.cold_ask [--runs 5] [--baseline REV] [--question TEXT]
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
 BASELINE_REV = "c03a3c9"
 """The last commit before the extractive path stopped importing LangChain (issue 20)."""

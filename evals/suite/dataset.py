@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.errors import DatasetError
+from evals.suite.errors import DatasetError
 
-DEFAULT_DATASET = Path(__file__).resolve().parent / "datasets" / "insis.jsonl"
+DEFAULT_DATASET = Path(__file__).resolve().parents[1] / "datasets" / "insis.jsonl"
 DEFAULT_CATEGORY = "general"
 FIELDS = {"id", "category", "question", "turns", "answerable", "reference", "facts", "evidence"}
 
@@ -108,7 +108,7 @@ def missing_evidence(
     items: Iterable[EvalItem], corpus_texts: Iterable[str]
 ) -> list[tuple[str, str]]:
     """(id, quote) for each evidence quote found in none of the texts, whitespace-insensitively."""
-    from evals.metrics.text import squash
+    from evals.suite.metrics.text import squash
 
     texts = [squash(t) for t in corpus_texts]
     return [

@@ -5,7 +5,7 @@ fresh Chroma folder. Each side runs ``--rounds`` times alternately and the best 
 because the machine is shared. Then the no-op re-ingest (nothing changed) of the SQuAD folder
 and of corpus/ is timed in-process and as a full ``citewise ingest`` command.
 
-    python -m evals.bench_ingest [--squad PATH] [--rounds 2]
+    python -m evals.bench.ingest [--squad PATH] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from evals.squad_data import DEFAULT_SQUAD, read_squad, write_articles
+from evals.suite.squad_data import DEFAULT_SQUAD, read_squad, write_articles
 from ingest.embedder import get_embedder, resolve_model
 from ingest.settings import load_settings
 from ingest.sync import sync_paths
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 
 def _langchain_embeddings(model_path: str):  # type: ignore[no-untyped-def]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from evals.dataset import DEFAULT_DATASET
-from evals.squad_data import DEFAULT_SQUAD
+from evals.suite.dataset import DEFAULT_DATASET
+from evals.suite.squad_data import DEFAULT_SQUAD
 
 
 @click.command("eval")
@@ -92,9 +92,9 @@ def eval_command(
       citewise eval my-questions.jsonl --docs my-docs/
       citewise eval --squad --sample 500 --json squad.json
     """
-    from evals.gate import gate_failures, load_thresholds
-    from evals.report import summary_table, write_report
-    from evals.suite import EvalOptions, read_baseline, run_eval
+    from evals.suite.evaluation import EvalOptions, read_baseline, run_eval
+    from evals.suite.report import summary_table, write_report
+    from evals.suite.thresholds import gate_failures, load_thresholds
 
     old = read_baseline(baseline) if baseline else None
     bounds = load_thresholds(thresholds) if thresholds else None

@@ -2,7 +2,8 @@
 verdict combined with the retriever's.
 
 The combination weights are fitted on held-out training articles
-(``python -m evals.training.calibrate``) and stored in ``calibration.toml`` beside this file.
+(``python -m evals.training.calibrate``) and stored in the reader's ``calibration.toml``
+(``app.gate.calibration``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from app.reader.calibration import RerankWeights
 from app.reader.model import shared_reader
 from app.reader.reading import Reading, read
 from retriever.passage import Passage
+
+
+@dataclass(frozen=True)
+class RerankWeights:
+    """How much the retriever's cosine similarity, its rank (as 1 / rank) and the verifier's
+    verdict count next to the reader's span margin."""
+
+    dense: float
+    rank: float
+    verdict: float
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from app.answer import CANNOT_ANSWER, Answer, AnswerRequest, Backend, Citation
 from app.citations import mark, marker
-from app.reader.evidence import Evidence, ReadPassage
+from app.gate.evidence import Evidence, ReadPassage
 from ingest.text.lists import LIST_ITEM
 from ingest.text.sentences import sentence_spans
 

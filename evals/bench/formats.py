@@ -3,10 +3,10 @@
 Each format gets a generated file of a realistic shape (a 20,000-row sheet, a 60-slide deck,
 a 60-chapter e-book, ...); the time is the best of ``--rounds`` runs of what the ingest's
 parse worker does with it (load and chunk; embedding is the same for every format and is
-measured by ``evals.bench_ingest``). Plain text of the same size is the baseline, measured
+measured by ``evals.bench.ingest``). Plain text of the same size is the baseline, measured
 in the same run because the machine is shared.
 
-    python -m evals.bench_formats [--rounds 3]
+    python -m evals.bench.formats [--rounds 3]
 """
 
 from __future__ import annotations

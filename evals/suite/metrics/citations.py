@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from evals.metrics.text import content_words, squash, strip_markers
+from evals.suite.metrics.text import content_words, squash, strip_markers
 
 SUPPORT_SHARE = 0.8
 _ENDS = re.compile(r"(?<=[.!?])(?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s|$)|\n+")

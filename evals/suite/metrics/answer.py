@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from evals.metrics.squad import tokens_f1
-from evals.metrics.text import contains_phrase, strip_markers, tokens
+from evals.suite.metrics.squad import tokens_f1
+from evals.suite.metrics.text import contains_phrase, strip_markers, tokens
 
 
 def missing_facts(answer: str, facts: Sequence[Sequence[str]]) -> list[Sequence[str]]:

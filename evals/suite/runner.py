@@ -14,17 +14,23 @@ from statistics import fmean
 from typing import Any
 
 from app.answer import CANNOT_ANSWER, Answer
-from evals.dataset import EvalItem
-from evals.metrics.abstention import false_refusal_rate, is_abstention, refusal_rate
-from evals.metrics.answer import length_words, missing_facts, token_f1
-from evals.metrics.citations import (
+from evals.suite.dataset import EvalItem
+from evals.suite.metrics.abstention import false_refusal_rate, is_abstention, refusal_rate
+from evals.suite.metrics.answer import length_words, missing_facts, token_f1
+from evals.suite.metrics.citations import (
     Source,
     citation_precision,
     citation_recall,
     score_answer,
 )
-from evals.metrics.latency import percentile
-from evals.metrics.retrieval import coverage_at, evidence_ranks, first_hit, hit_at, reciprocal_rank
+from evals.suite.metrics.latency import percentile
+from evals.suite.metrics.retrieval import (
+    coverage_at,
+    evidence_ranks,
+    first_hit,
+    hit_at,
+    reciprocal_rank,
+)
 
 HIT_KS = (1, 5)
 Progress = Callable[[int, int], None]
@@ -176,8 +182,8 @@ def summarise(results: Sequence[QuestionResult]) -> dict[str, float | None]:
     metrics["abstention.refusal_rate"] = refusal_rate([r.refused for r in unanswerable])
     metrics["abstention.false_refusal_rate"] = false_refusal_rate([r.refused for r in answerable])
     latencies = [r.latency_ms for r in results]
-    metrics["latency.p50_ms"] = percentile(latencies, 50)
-    metrics["latency.p95_ms"] = percentile(latencies, 95)
+    metrics["latency.p50_ms"] = percentile(latencies, 50) if latencies else None
+    metrics["latency.p95_ms"] = percentile(latencies, 95) if latencies else None
     return metrics
 
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.dataset import DEFAULT_DATASET, load_dataset
-from evals.errors import DatasetError
-from evals.runner import by_category, run_dataset, summarise
+from evals.suite.dataset import DEFAULT_DATASET, load_dataset
+from evals.suite.errors import DatasetError
+from evals.suite.runner import by_category, run_dataset, summarise
 from ingest.errors import CitewiseError
 from ingest.settings import Settings, load_settings
 
-DEFAULT_DOCS = Path(__file__).resolve().parents[1] / "corpus"
+DEFAULT_DOCS = Path(__file__).resolve().parents[2] / "corpus"
 ProgressFactory = Callable[[str], Callable[[int, int], None] | None]
 
 
@@ -82,7 +82,7 @@ def run_eval(options: EvalOptions, progress: ProgressFactory | None = None) -> d
             )
         engine = AnswerEngine.from_settings(settings)
         results = run_dataset(engine, items, options.backend, progress("questions"))
-        thresholds = engine.threshold(0.0), engine.threshold(1.0)
+        thresholds = engine.gate.threshold(0.0), engine.gate.threshold(1.0)
     result: dict[str, Any] = {
         "dataset": str(options.dataset),
         "backend": options.backend or base.backend,
@@ -102,8 +102,8 @@ def run_squad_file(
     path: Path, options: EvalOptions, base: Settings, progress: ProgressFactory
 ) -> dict[str, Any]:
     from app.engine import AnswerEngine
-    from evals.squad_data import asked_about, read_squad, sample, write_articles
-    from evals.squad_run import run_squad, summarise_squad
+    from evals.suite.squad_data import asked_about, read_squad, sample, write_articles
+    from evals.suite.squad_run import run_squad, summarise_squad
 
     articles, questions = read_squad(path)
     chosen = sample(questions, options.sample)

@@ -1,6 +1,6 @@
 """Retrieval benchmark: citewise hybrid search against the LangChain recipe and plain BM25.
 
-    python -m evals.bench_retrieval [--sample 400] [--squad PATH] [--no-insis] [--torch-threads N]
+    python -m evals.bench.retrieval [--sample 400] [--squad PATH] [--no-insis] [--torch-threads N]
 
 The SQuAD slice is ingested (each article one document) into a temporary index with
 ``sync_paths``; the recipe (RecursiveCharacterTextSplitter 1000/200, the same MiniLM model,
@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -23,11 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.squad_data import DEFAULT_SQUAD, read_squad, sample, write_articles
+from evals.suite.metrics.latency import percentile
+from evals.suite.squad_data import DEFAULT_SQUAD, read_squad, sample, write_articles
 from ingest.embedder import QUERY_THREADS
 from ingest.settings import Settings, load_settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 INSIS_CORPUS = ROOT / "corpus"
 INSIS_DATASET = ROOT / "evals" / "datasets" / "insis.jsonl"
 DEPTH = 10
@@ -78,7 +78,7 @@ def score(name: str, search: Search, cases: Sequence[Case]) -> Row:
         longest = max([longest, *(len(p) for p in passages)])
     hits = {k: sum(1 for r in ranks if r is not None and r <= k) / len(cases) for k in (1, 5, 10)}
     mrr = sum(1 / r for r in ranks if r is not None) / len(cases)
-    return Row(name, hits, mrr, statistics.median(times), percentile(times, 0.95), longest)
+    return Row(name, hits, mrr, percentile(times, 50), percentile(times, 95), longest)
 
 
 class TimedEmbedder:
@@ -101,11 +101,6 @@ def citewise_search(settings: Settings, embedder: TimedEmbedder) -> Search:
 
     retriever = HybridRetriever(ChunkStore.open(settings), embedder, settings)
     return lambda q: [p.text for p in retriever.search(q, k=DEPTH)]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def recipe_chunks(texts: dict[str, str]) -> list[tuple[str, str]]:
@@ -174,8 +169,8 @@ def compare(
         )
     spent = embedder.times[WARMUP:]
     print(
-        f"citewise latency includes the query embedding: p50 {statistics.median(spent):.1f} ms, "
-        f"p95 {percentile(spent, 0.95):.1f} ms (query torch threads {QUERY_THREADS}, "
+        f"citewise latency includes the query embedding: p50 {percentile(spent, 50):.1f} ms, "
+        f"p95 {percentile(spent, 95):.1f} ms (query torch threads {QUERY_THREADS}, "
         f"load average {os.getloadavg()[0]:.1f})"
     )
 
@@ -198,7 +193,7 @@ def squad(path: Path, n: int, tmp: Path) -> None:
 
 
 def insis(tmp: Path) -> None:
-    from evals.dataset import load_dataset
+    from evals.suite.dataset import load_dataset
     from ingest.sync import sync_paths
 
     if not INSIS_DATASET.is_file():

@@ -20,7 +20,7 @@ from typing import Any
 
 from ingest.errors import SettingsError
 
-TEXT_KIND_FILE = Path(__file__).with_name("weights") / "text_kind.npz"
+TEXT_KIND_FILE = Path(__file__).resolve().parents[1] / "reader" / "weights" / "text_kind.npz"
 N_FEATURES = 2**16
 
 

@@ -4,7 +4,7 @@ Models and indexes are loaded and one question is asked before timing, so the fi
 what a user waits for in a running chat. Prints p50/p95 in ms per stage on the INSIS corpus
 (its evaluation questions) and on a sample of the SQuAD v2.0 slice (a temporary index).
 
-    python -m evals.bench_answer [--sample 200] [--squad FILE] [--top-k 5]
+    python -m evals.bench.answer [--sample 200] [--squad FILE] [--top-k 5]
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app.engine import AnswerEngine
-from evals.metrics.latency import percentile
-from evals.squad_data import DEFAULT_SQUAD, read_squad, sample, write_articles
+from evals.suite.metrics.latency import percentile
+from evals.suite.squad_data import DEFAULT_SQUAD, read_squad, sample, write_articles
 from ingest.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATASET = ROOT / "evals" / "datasets" / "insis.jsonl"
 STAGES = ("retrieve", "read", "answer", "total")
 

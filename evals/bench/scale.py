@@ -2,7 +2,7 @@
 
 Indexes are built quickly: real text (sentences of the SQuAD contexts in ``../shared/bench/``,
 shuffled into ~1 KB chunks of 10-chunk documents) with random unit vectors instead of
-embeddings (embedding cost is linear, and measured by ``bench_ingest``). They are written
+embeddings (embedding cost is linear, and measured by ``evals.bench.ingest``). They are written
 through ``ChunkStore.put``, so they have the layout ``citewise ingest`` writes, lexical index
 included. For each size the script times, as full commands: a cold ``citewise ask`` (wall
 time and peak RSS), ``citewise ingest`` of one new small file and a no-op re-ingest of it,
@@ -10,8 +10,8 @@ time and peak RSS), ``citewise ingest`` of one new small file and a no-op re-ing
 are to the smallest size of the same run. Commands are also given in CPU seconds (user +
 system, from ``wait4``): on a shared machine their wall time mostly measures the others' load.
 
-    python -m evals.bench_scale [--million] [--plot bench_scale.png] [--questions 200]
-    python -m evals.bench_scale --build N DIR     # build one index of N chunks and stop
+    python -m evals.bench.scale [--million] [--plot bench_scale.png] [--questions 200]
+    python -m evals.bench.scale --build N DIR     # build one index of N chunks and stop
 
 With ``--keep DIR`` the indexes stay in ``DIR/index-N/store``, and a later run with the same
 ``--keep`` measures an index already complete there instead of building it again (the 1M
@@ -36,7 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.squad_data import DEFAULT_SQUAD, read_squad
+from evals.suite.metrics.latency import percentile
+from evals.suite.squad_data import DEFAULT_SQUAD, read_squad
 from ingest.records import Chunk, DocumentRecord
 from ingest.settings import load_settings
 from ingest.store import ChunkStore, NewVersion
@@ -184,8 +185,7 @@ def _search_times(folder: Path, questions: list[str]) -> tuple[float, float]:
         started = time.perf_counter()
         retriever.search(question)
         times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]
+    return percentile(times, 50), percentile(times, 95)
 
 
 def measure(n: int, folder: Path, questions: list[str], squad: Path) -> Figures:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ingest.errors import CitewiseError
 
-SHARED_BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
+SHARED_BENCH = Path(__file__).resolve().parents[3] / "shared" / "bench"
 DEFAULT_SQUAD = SHARED_BENCH / "squad-v2-dev-slice.json"
 
 

@@ -6,7 +6,7 @@ fresh process on the bundled corpus, the first answer as a chat without that loa
 (the baseline: the models load inside the first question) and as the chat gives it now (the
 question asked once the background load is done), with the load's own duration.
 
-    python -m evals.bench_first_answer [--runs 3]
+    python -m evals.bench.first_answer [--runs 3]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 QUESTION = "When was ElyT-MaX created?"
 
 
@@ -45,7 +45,7 @@ def first_answer(store_dir: str, warm: bool) -> dict[str, float]:
 
 def run_fresh(store_dir: Path, warm: bool) -> dict[str, float]:
     code = (
-        "import json, sys; from evals.bench_first_answer import first_answer; "
+        "import json, sys; from evals.bench.first_answer import first_answer; "
         f"print(json.dumps(first_answer({str(store_dir)!r}, {warm})))"
     )
     out = subprocess.run(
