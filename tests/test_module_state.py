@@ -24,12 +24,12 @@ ALLOWED = {
     "ingest.lock._locks": "a lock file is held per process (flock), so the registry of held "
     "locks must be process-wide for two stores on one index in one process to exclude each other",
     "ingest.lock._registry": "guards ingest.lock._locks",
-    "ingest.store._opened_folders": "chromadb keeps one shared client per path for the whole "
-    "process; this notes which folder each was opened on, to drop it when a rebuild swaps "
-    "the folder",
     "ingest.embedder.native_bf16": "a fact of the CPU, asked of torch once",
-    "ingest.tokens.stem": "memoizes a pure function (same word, same stem)",
-    "app.terms.stem": "memoizes a pure function (same word, same stem)",
+    "ingest.text.stemming._stemmer": "tantivy's stemmer, built once: it holds no state",
+    "ingest.text.stemming.stem": "memoizes a pure function (same word, same stem)",
+    "ingest.text.words.stem": "memoizes a pure function (same word, same stem)",
+    "app.web.render.TEMPLATES": "the Jinja2 environment, built once from the packaged "
+    "templates and only read after",
 }
 """``module.name`` -> why it may hold state outside the composition root."""
 
