@@ -314,6 +314,42 @@ def test_a_big_table_is_packed_and_a_100k_row_csv_parses_in_bounded_memory() -> 
     assert len(small.chunks) == MAX_ROWS_ALONE - 1
 
 
+def test_a_big_documents_vectors_are_made_a_slice_at_a_time_as_the_store_writes_them(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document of more chunks than an embedding group is embedded one store batch at a
+    time (so its vectors are never all held), and each chunk gets its own vector."""
+    from ingest import sync
+    from ingest.embedder import get_embedder
+
+    monkeypatch.setattr(sync, "EMBED_GROUP_CHUNKS", 4)
+    store = ChunkStore.open(settings)
+    monkeypatch.setattr(store, "_batch", 5)
+    embedder = get_embedder(settings)
+    embed = embedder.embed_documents
+    sizes: list[int] = []
+
+    def counting(texts, progress=None):  # the real embedder, calls counted
+        sizes.append(len(texts))
+        return embed(texts, progress)
+
+    monkeypatch.setattr(embedder, "embed_documents", counting)
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "big.csv").write_bytes(csv_table(MAX_ROWS_ALONE + 200))
+    (folder / "note.txt").write_text("The harbour opens at dawn.\n")
+
+    report = sync_paths([folder], settings, store=store)
+
+    assert {f.doc_id: f.status for f in report.files} == {"big.csv": "added", "note.txt": "added"}
+    chunks = store.chunks_of("big.csv")
+    assert len(chunks) > 10 and sizes and max(sizes) <= 5
+    for chunk in chunks[:: len(chunks) // 3]:
+        [vector] = embed([sync.embedding_text(chunk)])
+        best = store.similarities(vector, [c.id for c in chunks])
+        assert max(best, key=best.__getitem__) == chunk.id
+
+
 def test_citation_locations_read_as_people_say_them() -> None:
     assert describe_place(3, None, "slide") == "slide 3"
     assert describe_place(None, 4) == "row 4"
