@@ -20,8 +20,8 @@ from ingest.settings import Settings
 if TYPE_CHECKING:
     from app.engine import AnswerEngine
     from app.gate.calibration import Calibration
-    from app.reader.model import Reader
     from app.gate.text_kind import TextKindModel
+    from app.reader.model import Reader
     from ingest.embedder import Embedder
     from ingest.parse_worker import ParseWorker
     from ingest.store import ChunkStore

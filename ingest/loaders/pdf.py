@@ -13,9 +13,9 @@ from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, P
 
 from ingest.errors import DocumentError
 from ingest.loaders.document import DocumentBuilder, ParsedDocument, normalise
-from ingest.text.lists import LIST_ITEM
 from ingest.loaders.pdf_tables import Table, TablePage, draws_rules, read_tables
 from ingest.loaders.tables import add_table
+from ingest.text.lists import LIST_ITEM
 
 _TERMINAL = ".!?:;\u2026\"'\u2019\u201d)"
 _SHORT_LINE = 0.75
