@@ -19,9 +19,9 @@ from ingest.settings import Settings
 
 if TYPE_CHECKING:
     from app.engine import AnswerEngine
-    from app.reader.calibration import Calibration
+    from app.gate.calibration import Calibration
+    from app.gate.text_kind import TextKindModel
     from app.reader.model import Reader
-    from app.reader.text_kind import TextKindModel
     from ingest.embedder import Embedder
     from ingest.parse_worker import ParseWorker
     from ingest.store import ChunkStore
@@ -60,7 +60,7 @@ class Models:
 
     def text_kind(self) -> TextKindModel:
         """The model of how informal passages are, which the refusal thresholds follow."""
-        from app.reader.text_kind import TextKindModel
+        from app.gate.text_kind import TextKindModel
 
         with self._lock:
             if self._text_kind is None:
@@ -132,7 +132,7 @@ class Components:
     @property
     def calibration(self) -> Calibration:
         """The reranking weights and refusal model fitted for the reader."""
-        from app.reader.calibration import Calibration
+        from app.gate.calibration import Calibration
 
         with self._lock:
             if self._calibration is None:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 from app.answer import Answer, Answerer, Backend
 
 if TYPE_CHECKING:
+    from app.gate.text_kind import TextKindModel
     from app.reader.model import Reader
-    from app.reader.text_kind import TextKindModel
 
 __all__ = ["Answerer", "Engine", "ReaderModels"]
 

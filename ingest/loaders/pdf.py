@@ -11,7 +11,7 @@ from pypdf import PageObject, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
 
 from ingest.errors import DocumentError
-from ingest.loaders.document import DocumentBuilder, ParsedDocument, normalise
+from ingest.loaders.document import BlockKind, DocumentBuilder, ParsedDocument, normalise
 
 _LIST_ITEM = re.compile(r"(?:[-*+\u2022\u25aa\u25e6\u2023\u2013]|\d{1,3}[.)]) +\S")
 _TERMINAL = ".!?:;\u2026\"'\u2019\u201d)"
@@ -256,14 +256,14 @@ def load_pdf(data: bytes, fallback_title: str) -> ParsedDocument:
             kept, title_line = _with_title(kept, title_lines)
             if title_line is not None and title_line.casefold() not in headings:
                 headings[title_line.casefold()] = 1
-        ocr = number in scanned
+        read_by_ocr = number in scanned
         for paragraph in _paragraphs(kept, headings):
             depth = headings.get(paragraph.casefold())
             if depth is not None:
-                builder.add(paragraph, "heading", level=depth, page=number + 1, ocr=ocr)
+                builder.add(paragraph, "heading", level=depth, page=number + 1, ocr=read_by_ocr)
             else:
-                kind = "list_item" if _LIST_ITEM.match(paragraph) else "paragraph"
-                builder.add(paragraph, kind, page=number + 1, ocr=ocr)
+                kind: BlockKind = "list_item" if _LIST_ITEM.match(paragraph) else "paragraph"
+                builder.add(paragraph, kind, page=number + 1, ocr=read_by_ocr)
     if not builder.blocks:
         if any(line for lines in pages for line in lines):
             raise DocumentError("PDF holds only page numbers, no text to index")
