@@ -23,12 +23,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from ingest.crash import crash_point
 from ingest.display import counted, quoted, shown
 from ingest.errors import DocumentError
 from ingest.lock import Waiting
+from ingest.rebuild import rebuild_index
 from ingest.records import Chunk, DocumentRecord
 from ingest.store import ChunkStore, NewVersion
 from ingest.walk import Finding, FoundFile, Verdict, inspect_named, is_utf8, walk
@@ -41,7 +42,9 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, int, int], None]
 EMBED_GROUP_CHUNKS = 512
-"""Chunks of several documents are embedded together: bigger length-sorted batches."""
+"""Chunks of several documents are embedded together: bigger length-sorted batches. A
+document with more chunks than this is embedded a slice at a time as the store writes it
+(see ``_EmbeddedOnRead``)."""
 
 
 class FileStatus(StrEnum):
@@ -153,6 +156,30 @@ def embedding_text(chunk: Chunk) -> str:
     headings = [h for h in chunk.heading_path if h and h != chunk.title]
     parts = [chunk.title, " > ".join(headings), chunk.text]
     return "\n".join(p for p in parts if p)
+
+
+class _EmbeddedOnRead(Sequence[Sequence[float]]):
+    """The vectors of a document's chunks, embedded a slice at a time when the store reads
+    that slice (it writes chunks in batches): memory for one batch of vectors rather than
+    the whole document's. A slice read twice is embedded twice."""
+
+    def __init__(
+        self, chunks: Sequence[Chunk], embed: Callable[[list[str]], list[list[float]]]
+    ) -> None:
+        self._chunks = chunks
+        self._embed = embed
+
+    def __len__(self) -> int:
+        return len(self._chunks)
+
+    @overload
+    def __getitem__(self, index: int) -> Sequence[float]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Sequence[float]]: ...
+    def __getitem__(self, index: int | slice) -> Sequence[float] | Sequence[Sequence[float]]:
+        if isinstance(index, slice):
+            return self._embed([embedding_text(c) for c in self._chunks[index]])
+        return self._embed([embedding_text(self._chunks[index])])[0]
 
 
 def _megabytes(size: int) -> str:
@@ -286,6 +313,7 @@ class _Sync:
                 chunk_size=self.settings.chunk_size,
                 chunk_overlap=self.settings.chunk_overlap,
                 max_unzipped_mb=self.settings.max_unzipped_mb,
+                max_parse_seconds=self.settings.max_parse_seconds,
             )
             result = self.parser.run(job, self.settings.max_parse_seconds)
             parsed, chunks = result.document, result.chunks
@@ -362,22 +390,38 @@ class _Sync:
             self._queue(part, item.doc_id, item.document, item.chunks, source, digest, old)
 
     def flush(self) -> None:
-        """Embeds the pending documents together, then writes each in crash-safe order."""
+        """Embeds the pending documents together, then writes each in crash-safe order. A
+        big document's vectors are made as the store reads them, so they are never all held
+        at once (a 100,000-row sheet has thousands of chunks)."""
         if not self.pending:
             return
         chunks = [c for p in self.pending for c in p.chunks]
         self.store.check_room(chunks, [p.record for p in self.pending])
+        embedder = self.embedder
+        total, done = len(chunks), 0
 
-        def embedded(done: int, total: int) -> None:
-            self._tell("embed", done, total)
-            crash_point("mid_embed")
+        def embed(texts: list[str]) -> list[list[float]]:
+            nonlocal done
+            base = done
 
-        vectors = self.embedder.embed_documents([embedding_text(c) for c in chunks], embedded)
-        versions, offset = [], 0
+            def embedded(finished: int, _: int) -> None:
+                self._tell("embed", base + finished, total)
+                crash_point("mid_embed")
+
+            vectors = embedder.embed_documents(texts, embedded)
+            done += len(texts)
+            return vectors
+
+        small = [p for p in self.pending if len(p.chunks) <= EMBED_GROUP_CHUNKS]
+        together = iter(embed([embedding_text(c) for p in small for c in p.chunks]))
+        versions = []
         for item in self.pending:
-            part = vectors[offset : offset + len(item.chunks)]
-            offset += len(item.chunks)
-            versions.append(NewVersion(item.record, item.chunks, part))
+            vectors: Sequence[Sequence[float]] = (
+                [next(together) for _ in item.chunks]
+                if len(item.chunks) <= EMBED_GROUP_CHUNKS
+                else _EmbeddedOnRead(item.chunks, embed)
+            )
+            versions.append(NewVersion(item.record, item.chunks, vectors))
         self.store.put(versions)
         for item in self.pending:
             self.records[item.record.doc_id] = item.record
@@ -450,11 +494,19 @@ def sync_paths(
                 exclude=exclude,
             )
     if rebuild:
-        from ingest.rebuild import rebuild_index
 
-        return rebuild_index(
-            paths, settings, embedder=embedder, parser=parser, progress=progress, exclude=exclude
-        )
+        def fill(fresh: ChunkStore, staged: Settings, left_out: Sequence[Path]) -> SyncReport:
+            return sync_paths(
+                paths,
+                staged,
+                store=fresh,
+                embedder=embedder,
+                parser=parser,
+                progress=progress,
+                exclude=left_out,
+            )
+
+        return rebuild_index(paths, settings, fill, embedder=embedder, exclude=exclude)
     store = store or ChunkStore.open(settings)
     with store.lock.hold(waiting=waiting):
         store.check_settings()

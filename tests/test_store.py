@@ -58,8 +58,8 @@ def _write(store: ChunkStore, embedder: Embedder, doc_id: str, digest: str) -> l
 
 def _interrupted_run(store: ChunkStore, chunks: list[Chunk], vectors: list[list[float]]) -> None:
     """What a run killed after writing ``chunks`` (and journalling their documents) leaves."""
-    store._journal(sorted({c.doc_id for c in chunks}))
-    store._add_chunks(chunks, vectors)
+    store._log.journal(sorted({c.doc_id for c in chunks}))
+    store._catalog.add_chunks(chunks, vectors)
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_repair_deletes_uncommitted_chunks_and_flags_short_documents(
     _interrupted_run(store, newer, vectors)
     _interrupted_run(store, orphan, vectors)
     _interrupted_run(store, _chunks("short.txt", "e" * 64, SPANS[:2]), vectors[:2])
-    store._commit([_record("short.txt", "e" * 64, 3)])
+    store._catalog.commit([_record("short.txt", "e" * 64, 3)])
 
     assert store.repair() == {"short.txt"}
     short = {f"short.txt#{'e' * 12}#{i}" for i in range(2)}
@@ -121,8 +121,8 @@ def test_repair_without_an_interrupted_run_reads_no_chunk(
     store: ChunkStore, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _write(store, embedder, "kept.txt", "a" * 64)
-    monkeypatch.setattr(store, "_stored_of", None)
-    monkeypatch.setattr(store, "_all_hashes", None)
+    monkeypatch.setattr(store._catalog, "stored_of", None)
+    monkeypatch.setattr(store._catalog, "all_hashes", None)
     assert store.repair() == set()
 
 
