@@ -502,6 +502,7 @@ def test_ocr_stops_at_once_when_the_parser_is_killed_for_its_time_limit() -> Non
     while not _tesseract_processes() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _tesseract_processes(), "OCR never started"
+    assert worker._process is not None
     worker._process.kill()  # what the time limit does
     thread.join(30)
     worker.stop()
