@@ -18,6 +18,9 @@ the postings, whose commit stores the last change it holds. A crash between the 
 log: the next writer (or a reader that finds the postings behind, taking the store's write
 lock) replays it, reading those documents' chunks from SQLite. Postings lost or never built
 (an index written before they existed) are rebuilt from SQLite's chunks, without Chroma.
+
+The SQLite file's layout is that of its numbered migrations (``ingest.migrations``), applied
+when it is opened.
 """
 
 from __future__ import annotations
@@ -27,15 +30,16 @@ import json
 import logging
 import sqlite3
 import threading
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from ingest import migrations
 from ingest.crash import crash_point
 from ingest.errors import StoreError
 from ingest.faults import is_damaged
+from ingest.migrations import GENERATION, TEXTS, ChunkSource, chunk_meta_json, flag, new_generation
 from ingest.postings import Postings
-from ingest.records import Chunk, chunk_from, chunk_metadata
+from ingest.records import Chunk, chunk_from
 from ingest.text.index_terms import index_terms
 
 FILE_NAME = "lexical.sqlite3"
@@ -43,32 +47,6 @@ POSTINGS_SUFFIX = ".postings"
 """The postings folder is the SQLite file's path with this suffix added."""
 PAIR_JOINER = "_"
 """Neighbouring-term pairs become one token: "steam engine" -> "steam_engine"."""
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents(doc_id TEXT PRIMARY KEY, doc_hash TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS chunks(
-    row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL,
-    text TEXT, meta TEXT);
-CREATE INDEX IF NOT EXISTS chunks_of_document ON chunks(doc_id);
-CREATE TABLE IF NOT EXISTS changes(seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL);
-"""
-_FTS5_LEFTOVERS = (
-    "DROP TABLE IF EXISTS chunk_vocab",
-    "DROP TABLE IF EXISTS chunk_terms",
-    "DROP TABLE IF EXISTS term_counts",
-    "DELETE FROM meta WHERE key = 'term_counts'",
-)
-"""What an index written with SQLite FTS5 held besides (its postings and term counts): dropped
-when such an index is opened; the postings are then rebuilt from ``chunks``."""
-CHUNK_COLUMNS = ("text", "meta")
-"""The chunk's text and its metadata (JSON), so a search reads its hits from this file: an
-index written before they existed has them added and filled once (``ChunkStore``)."""
-TEXTS = "texts"
-"""The ``meta`` key saying that every chunk's text and metadata are stored."""
-GENERATION = "generation"
-"""The ``meta`` key of a random id that the postings' marker repeats: postings of another
-SQLite file (one deleted and made again, or cleared) are rebuilt, not trusted."""
 
 
 def index_text(chunk: Chunk) -> str:
@@ -88,24 +66,6 @@ def chunk_terms(chunk: Chunk) -> str:
 def _terms(text: str, meta: str) -> str:
     """The index terms of a chunk stored as ``text`` and ``meta``."""
     return chunk_terms(chunk_from(text, json.loads(meta)))
-
-
-def _meta_json(chunk: Chunk) -> str:
-    return json.dumps(chunk_metadata(chunk), ensure_ascii=False)
-
-
-def _flagged(db: sqlite3.Connection, key: str) -> bool:
-    return db.execute("SELECT 1 FROM meta WHERE key = ?", (key,)).fetchone() is not None
-
-
-def _new_generation(db: sqlite3.Connection) -> None:
-    """Gives the file a new ``GENERATION``: postings written for the old one are rebuilt."""
-    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (GENERATION, uuid.uuid4().hex))
-
-
-def _flag(db: sqlite3.Connection, key: str) -> None:
-    """Records in ``meta`` that what ``key`` names (``TEXTS``) holds."""
-    db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (key,))
 
 
 def question_tokens(question: str) -> list[str]:
@@ -145,9 +105,12 @@ class LexicalIndex:
         self._db = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        self._add_chunk_columns()
-        self._upgrade_from_fts5()
+        migrations.migrate(self._db)
+
+    def migrate(self, source: ChunkSource) -> None:
+        """Applies the migrations that need the store's chunks (see ``ingest.migrations``)."""
+        with self._lock:
+            migrations.migrate(self._db, source)
 
     def _start_over(self, exc: sqlite3.DatabaseError) -> None:
         """Replaces a damaged file by an empty one: it is derived from the store's records,
@@ -174,26 +137,6 @@ class LexicalIndex:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock, self._db:
             yield self._db
-
-    def _upgrade_from_fts5(self) -> None:
-        """Drops an FTS5 index's tables and gives the file its generation, once."""
-        with self._transaction() as db:
-            if _flagged(db, GENERATION):
-                return
-            _new_generation(db)
-            for statement in _FTS5_LEFTOVERS:
-                db.execute(statement)
-
-    def _add_chunk_columns(self) -> None:
-        """Adds the chunk text columns to an index written before them (the store fills them);
-        an empty index has nothing to fill."""
-        with self._transaction() as db:
-            present = {row[1] for row in db.execute("PRAGMA table_info(chunks)")}
-            for column in CHUNK_COLUMNS:
-                if column not in present:
-                    db.execute(f"ALTER TABLE chunks ADD COLUMN {column} TEXT")
-            if not db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone():
-                _flag(db, TEXTS)
 
     # State -------------------------------------------------------------------------------------
 
@@ -244,33 +187,6 @@ class LexicalIndex:
             ).fetchall()
         return {str(i): chunk_from(text, json.loads(meta)) for i, text, meta in rows}
 
-    def texts_stored(self) -> bool:
-        """Whether every chunk's text and metadata are stored (see :meth:`store_texts`)."""
-        with self._lock:
-            return _flagged(self._db, TEXTS)
-
-    def without_text(self, after: int, limit: int) -> list[tuple[int, str]]:
-        """``(row, chunk id)`` of up to ``limit`` chunks past row ``after`` whose text is not
-        stored yet (an index written before it was), in row order."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT row, chunk_id FROM chunks WHERE row > ? AND text IS NULL"
-                " ORDER BY row LIMIT ?",
-                (after, limit),
-            ).fetchall()
-        return [(int(row), str(chunk_id)) for row, chunk_id in rows]
-
-    def store_texts(self, chunks: Iterable[Chunk], *, complete: bool = False) -> None:
-        """Stores the text and metadata of these already indexed chunks; ``complete``: and
-        records that no chunk lacks them now."""
-        with self._transaction() as db:
-            db.executemany(
-                "UPDATE chunks SET text = ?, meta = ? WHERE chunk_id = ?",
-                [(c.text, _meta_json(c), c.id) for c in chunks],
-            )
-            if complete:
-                _flag(db, TEXTS)
-
     # Writing -----------------------------------------------------------------------------------
 
     def apply(
@@ -292,7 +208,7 @@ class LexicalIndex:
                 db.execute("INSERT INTO documents VALUES (?, ?)", (doc_id, doc_hash))
                 db.executemany(
                     "INSERT INTO chunks(chunk_id, doc_id, text, meta) VALUES (?, ?, ?, ?)",
-                    [(c.id, doc_id, c.text, _meta_json(c)) for c in chunks],
+                    [(c.id, doc_id, c.text, chunk_meta_json(c)) for c in chunks],
                 )
             if advance is not None:
                 db.execute(
@@ -316,8 +232,8 @@ class LexicalIndex:
             for table in ("chunks", "documents", "changes", "meta"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             db.execute("INSERT INTO meta VALUES ('synced', ?)", (synced,))
-            _new_generation(db)
-            _flag(db, TEXTS)
+            new_generation(db)
+            flag(db, TEXTS)
         self.update_postings()
 
     def update_postings(self) -> None:

@@ -141,25 +141,14 @@ class ChunkStore:
         return store
 
     def _prepare(self) -> None:
-        """What opening an index does besides connecting: chunk texts copied into a lexical
-        index written before it kept them; a new index's lexical index marked in step; a
-        lexical index found damaged rebuilt, unless a writer is busy (it will be)."""
+        """What opening an index does besides connecting: the lexical index's migrations that
+        need the store's chunks (``ingest.migrations``); a new index's lexical index marked in
+        step; a lexical index found damaged rebuilt, unless a writer is busy (it will be)."""
+        self.lexical.migrate(self.chunks_by_id)
         if self.lexical.synced() is None and not self.has_documents():
             self.lexical.mark_synced(self.revision())
-        self._store_chunk_texts()
         if self.lexical.damaged:
             self.catch_up(wait=False)
-
-    def _store_chunk_texts(self) -> None:
-        """Copies each indexed chunk's text and metadata into a lexical index written before
-        it kept them (once: a read of every chunk, by id)."""
-        after = 0
-        while not self.lexical.texts_stored():
-            missing = self.lexical.without_text(after, READ_PAGE)
-            found = self.chunks_by_id([i for _, i in missing]).values()
-            self.lexical.store_texts(found, complete=len(missing) < READ_PAGE)
-            if missing:
-                after = missing[-1][0]
 
     @classmethod
     def open(cls, settings: Settings) -> ChunkStore:
