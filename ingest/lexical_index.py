@@ -15,9 +15,11 @@ differs, the store brings the index up to date (see ``ChunkStore.catch_up``).
 
 A write commits to SQLite first, logging the documents it changed, then replays the log into
 the postings, whose commit stores the last change it holds. A crash between the two leaves the
-log: the next writer (or a reader that finds the postings behind, taking the store's write
-lock) replays it, reading those documents' chunks from SQLite. Postings lost or never built
-(an index written before they existed) are rebuilt from SQLite's chunks, without Chroma.
+log: the next writer replays it, reading those documents' chunks from SQLite; a reader that
+finds the postings behind meanwhile reads those documents from SQLite instead
+(:meth:`LexicalIndex.behind_postings`, ``ChunkStore.refresh``), and takes no lock. Postings
+lost or never built (an index written before they existed) are rebuilt from SQLite's chunks,
+without Chroma.
 
 The SQLite file's layout is that of its numbered migrations (``ingest.migrations``), applied
 when it is opened.
@@ -236,6 +238,33 @@ class LexicalIndex:
             flag(db, TEXTS)
         self.update_postings()
 
+    def behind_postings(self) -> list[str] | None:
+        """The documents changed in the record since the postings' last commit, which the
+        postings show wrongly; None if the postings were never built for this file (they show
+        nothing of it)."""
+        applied = self.postings.applied(self._generation())
+        if applied is None:
+            return None
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT doc_id FROM changes WHERE seq > ?", (applied,)
+            ).fetchall()
+        return sorted(str(doc_id) for (doc_id,) in rows)
+
+    def chunks_of(self, doc_ids: Sequence[str]) -> dict[str, list[Chunk]]:
+        """doc_id -> its indexed chunks in order, for those of ``doc_ids`` that are indexed."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT doc_id, text, meta FROM chunks"
+                " WHERE doc_id IN (SELECT value FROM json_each(?)) AND text IS NOT NULL"
+                " ORDER BY row",
+                (json.dumps(list(doc_ids)),),
+            ).fetchall()
+        found: dict[str, list[Chunk]] = {}
+        for doc_id, text, meta in rows:
+            found.setdefault(str(doc_id), []).append(chunk_from(text, json.loads(meta)))
+        return found
+
     def update_postings(self) -> None:
         """Replays the logged changes into the postings (all of ``chunks`` if they were never
         built) and drops the replayed part of the log."""
@@ -275,12 +304,17 @@ class LexicalIndex:
     # Searching ---------------------------------------------------------------------------------
 
     def search(
-        self, question: str, n: int, doc_ids: Iterable[str] | None = None
+        self,
+        question: str,
+        n: int,
+        doc_ids: Iterable[str] | None = None,
+        excluded: Sequence[str] = (),
     ) -> list[tuple[str, float]]:
         """Ids of up to ``n`` chunks sharing terms with ``question`` (of ``doc_ids`` only, if
-        given), best BM25 score first (scores are positive; higher is better)."""
+        given; of no document in ``excluded``), best BM25 score first (scores are positive;
+        higher is better)."""
         tokens = question_tokens(question)
         wanted = None if doc_ids is None else sorted(set(doc_ids))
         if not tokens or n <= 0 or wanted == []:
             return []
-        return self.postings.search(tokens, n, wanted)
+        return self.postings.search(tokens, n, wanted, excluded)

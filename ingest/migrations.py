@@ -13,7 +13,8 @@ before it kept each chunk's text) runs only when the store opens the file
 To change the file's layout, or what its postings hold (a new analyzer), add the next
 ``mNNN_`` function and its entry in ``MIGRATIONS``; a migration that makes the postings
 stale gives the file a new generation (:func:`new_generation`): postings of another
-generation are rebuilt from the file's chunks.
+generation are rebuilt from the file's chunks when the store opens it (or by the writer busy
+then).
 """
 
 from __future__ import annotations
