@@ -1,7 +1,8 @@
 """Sentence embeddings, loaded only when something actually needs embedding.
 
 Loading the model costs seconds, so a no-op re-ingest never does it: the model is built on the
-first ``embed_*`` call. One instance per model name is shared by the whole process.
+first ``embed_*`` call. The composition root (``app.composition``) keeps the one instance a
+process shares.
 """
 
 from __future__ import annotations
@@ -9,17 +10,17 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ingest.errors import EmbeddingModelError
+from ingest.protocols import EmbedProgress
 from ingest.settings import PACKAGED_EMBEDDING_MODEL
 
 if TYPE_CHECKING:
     from ingest.settings import Settings
 
-EmbedProgress = Callable[[int, int], None]
 QUERY_THREADS = 1
 """Torch threads for one query. A question is a few dozen tokens: one thread embeds it in
 about 15 ms on a 2-core machine, while two threads wait on each other as soon as anything
@@ -155,15 +156,6 @@ class Embedder:
             return self._encode([text])[0]
 
 
-_embedders: dict[str, Embedder] = {}
-_embedders_lock = threading.Lock()
-
-
-def get_embedder(settings: Settings) -> Embedder:
-    """The shared embedder for ``settings.embedding_model`` (the model loads on first use)."""
-    with _embedders_lock:
-        embedder = _embedders.get(settings.embedding_model)
-        if embedder is None:
-            embedder = Embedder(settings.embedding_model, settings.embedding_batch_size)
-            _embedders[settings.embedding_model] = embedder
-        return embedder
+def new_embedder(settings: Settings) -> Embedder:
+    """An embedder for ``settings.embedding_model`` (the model loads on first use)."""
+    return Embedder(settings.embedding_model, settings.embedding_batch_size)

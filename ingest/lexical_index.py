@@ -39,7 +39,15 @@ from ingest import migrations
 from ingest.crash import crash_point
 from ingest.errors import StoreError
 from ingest.faults import is_damaged
-from ingest.migrations import GENERATION, TEXTS, ChunkSource, chunk_meta_json, flag, new_generation
+from ingest.migrations import (
+    GENERATION,
+    TEXTS,
+    ChunkSource,
+    chunk_meta_json,
+    flag,
+    new_generation,
+    record_analyzer,
+)
 from ingest.postings import Postings
 from ingest.records import Chunk, chunk_from
 from ingest.text.index_terms import index_terms
@@ -235,6 +243,7 @@ class LexicalIndex:
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             db.execute("INSERT INTO meta VALUES ('synced', ?)", (synced,))
             new_generation(db)
+            record_analyzer(db)
             flag(db, TEXTS)
         self.update_postings()
 

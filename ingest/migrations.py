@@ -6,8 +6,8 @@ is written to be harmless on a file that already has what it adds. Each migratio
 own ``BEGIN IMMEDIATE`` transaction together with the version bump, so two processes opening
 an old file at once apply it once, and a crash midway leaves the previous version.
 
-Most migrations need nothing but the file; one that needs the store's chunks (a file written
-before it kept each chunk's text) runs only when the store opens the file
+Most migrations need nothing but the file; one that needs the store's chunks (m004, on a file
+written before it kept each chunk's text) runs only when the store opens the file
 (``ChunkStore.open``) and passes them: until then the file stays at the version before it.
 
 To change the file's layout, or what its postings hold (a new analyzer), add the next
@@ -35,6 +35,13 @@ GENERATION = "generation"
 SQLite file (one deleted and made again, or cleared, or migrated) are rebuilt, not trusted."""
 TEXTS = "texts"
 """The ``meta`` key saying that every chunk's text and metadata are stored."""
+ANALYZER = "analyzer"
+"""The ``meta`` key of the ``ANALYZER_VERSION`` the postings were built with."""
+ANALYZER_VERSION = 2
+"""Version of the analysis ``chunk_terms`` applies (``ingest.text.index_terms``), bumped with
+every change to it, together with a migration that rebuilds the postings (as m005 does):
+1: a light English and French suffix stripper; 2: the project's one stemmer (Snowball English)
+and its stop words."""
 FILL_PAGE = 2000
 """Chunks whose text is read from the store at once (m004)."""
 
@@ -42,6 +49,11 @@ FILL_PAGE = 2000
 def new_generation(db: sqlite3.Connection) -> None:
     """Gives the file a new ``GENERATION``: postings written for the old one are rebuilt."""
     db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (GENERATION, uuid.uuid4().hex))
+
+
+def record_analyzer(db: sqlite3.Connection) -> None:
+    """Records that the postings of the current generation use ``ANALYZER_VERSION``."""
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (ANALYZER, str(ANALYZER_VERSION)))
 
 
 def flag(db: sqlite3.Connection, key: str) -> None:
@@ -99,8 +111,10 @@ def m003_chunk_text_columns(db: sqlite3.Connection, source: ChunkSource | None) 
 def m004_fill_chunk_texts(db: sqlite3.Connection, source: ChunkSource | None) -> None:
     """Copies each indexed chunk's text and metadata from the store (a read of every chunk,
     by id, a page at a time), then records that every chunk has them."""
+    if flagged(db, TEXTS):
+        return
     if source is None:
-        raise ValueError("m004 reads the chunks' texts from the store: pass its chunks_by_id")
+        raise StoreNeeded("m004 reads the chunks' texts from the store: pass its chunks_by_id")
     after = 0
     while not flagged(db, TEXTS):
         missing = db.execute(
@@ -118,18 +132,32 @@ def m004_fill_chunk_texts(db: sqlite3.Connection, source: ChunkSource | None) ->
             after = int(missing[-1][0])
 
 
+def m005_analyzer_2(db: sqlite3.Connection, source: ChunkSource | None) -> None:
+    """Postings built with another analysis than ``ANALYZER_VERSION`` 2 (the project's one
+    stemmer) are rebuilt: a new generation (their SQLite record does not depend on it)."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (ANALYZER,)).fetchone()
+    if row is None or row[0] != str(ANALYZER_VERSION):
+        new_generation(db)
+        record_analyzer(db)
+
+
+class StoreNeeded(Exception):
+    """A migration needs the store's chunks and none were given: the file stays at the version
+    before it until the store opens it."""
+
+
 @dataclass(frozen=True)
 class Migration:
     number: int
     apply: Callable[[sqlite3.Connection, ChunkSource | None], None]
-    needs_store: bool = False
 
 
 MIGRATIONS = (
     Migration(1, m001_tables),
     Migration(2, m002_drop_fts5),
     Migration(3, m003_chunk_text_columns),
-    Migration(4, m004_fill_chunk_texts, needs_store=True),
+    Migration(4, m004_fill_chunk_texts),
+    Migration(5, m005_analyzer_2),
 )
 LATEST = MIGRATIONS[-1].number
 
@@ -145,12 +173,13 @@ def pending(db: sqlite3.Connection) -> list[Migration]:
 
 
 def migrate(db: sqlite3.Connection, source: ChunkSource | None = None) -> int:
-    """Applies the migrations the file has not had, in order, up to (not including) the first
-    that needs the store's chunks if no ``source`` is given; returns the file's version."""
+    """Applies the migrations the file has not had, in order, up to (not including) one that
+    needs the store's chunks if no ``source`` is given; returns the file's version."""
     for migration in pending(db):
-        if migration.needs_store and source is None:
+        try:
+            _apply(db, migration, source)
+        except StoreNeeded:
             break
-        _apply(db, migration, source)
     return version(db)
 
 

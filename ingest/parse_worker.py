@@ -4,14 +4,14 @@ A small file can cost minutes of CPU in a parsing library (a .docx of 100,000 em
 paragraphs, a PDF page of a million drawing operators). A thread cannot be stopped, so the
 work runs in one long-lived child process: each file is sent to it, and if no answer comes
 within ``max_parse_seconds`` the child is killed, the file reported, and a fresh child
-started for the next file. The child is started once per process on first use (about a
-quarter of a second) and reused, so a run of many small files pays for it once, and a re-run
-where nothing changed never starts it.
+started for the next file. The child starts on first use (about a quarter of a second) and is
+reused by its ``ParseWorker``, so a run of many small files pays for it once, and a re-run
+where nothing changed never starts it. The composition root (``app.composition``) keeps the
+worker a process shares.
 """
 
 from __future__ import annotations
 
-import atexit
 import multiprocessing
 import threading
 from dataclasses import dataclass, field, replace
@@ -119,6 +119,10 @@ class ParseWorker:
         self._process, self._conn = process, ours
         return ours
 
+    def close(self) -> None:
+        """Stops the child, if any (for ``contextlib.closing``)."""
+        self.stop()
+
     def stop(self) -> int | None:
         """Kills the child (if any) and returns its exit code."""
         code = None
@@ -161,12 +165,3 @@ class ParseWorker:
             raise DocumentError(message, hint)
         parsed: Parsed = value
         return parsed
-
-
-_shared = ParseWorker()
-atexit.register(_shared.stop)
-
-
-def parse_in_worker(job: ParseJob, timeout_s: float) -> Parsed:
-    """Parse ``job`` in this process's shared worker (see the module docstring)."""
-    return _shared.run(job, timeout_s)

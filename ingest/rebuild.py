@@ -29,6 +29,7 @@ from ingest.errors import CitewiseError, StoreError
 from ingest.store import ChunkStore
 
 if TYPE_CHECKING:
+    from ingest.protocols import DocumentEmbedder
     from ingest.settings import Settings
 
 Report = TypeVar("Report")
@@ -95,13 +96,14 @@ def rebuild_index(
     settings: Settings,
     fill: Fill[Report],
     *,
+    embedder: DocumentEmbedder,
     exclude: Sequence[Path] = (),
 ) -> Report:
     """Fills a new index with ``fill`` (an ingest of ``paths``) that replaces the old one only
     once complete."""
     _check_paths(paths)
     if settings.chroma_url:
-        return _rebuild_on_server(settings, fill, exclude)
+        return _rebuild_on_server(settings, fill, embedder, exclude)
     store_dir = settings.store_dir.absolute()
     staging = staging_folder(store_dir)
     _discard_leftover(staging, store_dir, settings)
@@ -126,11 +128,12 @@ def rebuild_index(
     return report
 
 
-def _rebuild_on_server(settings: Settings, fill: Fill[Report], exclude: Sequence[Path]) -> Report:
+def _rebuild_on_server(
+    settings: Settings, fill: Fill[Report], embedder: DocumentEmbedder, exclude: Sequence[Path]
+) -> Report:
     """Drops the index on the Chroma server only once the embedding model is known to load."""
-    from ingest.embedder import get_embedder
 
-    get_embedder(settings).embed_documents(["citewise rebuild check"])
+    embedder.embed_documents(["citewise rebuild check"])
     store = ChunkStore.open(settings)
     store.reset()
     return fill(store, settings, exclude)

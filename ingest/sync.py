@@ -16,6 +16,7 @@ the same as adding it to a small one; pruning a folder reads every record.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -34,9 +35,9 @@ from ingest.store import ChunkStore, NewVersion
 from ingest.walk import Finding, FoundFile, Verdict, inspect_named, is_utf8, walk
 
 if TYPE_CHECKING:
-    from ingest.embedder import Embedder
     from ingest.loaders import ParsedDocument
-    from ingest.parse_worker import Attached
+    from ingest.parse_worker import Attached, ParseWorker
+    from ingest.protocols import DocumentEmbedder
     from ingest.settings import Settings
 
 Progress = Callable[[str, int, int], None]
@@ -164,19 +165,22 @@ class _Sync:
         self,
         settings: Settings,
         store: ChunkStore,
+        embedder: DocumentEmbedder,
+        parser: ParseWorker,
         progress: Progress | None,
         exclude: Sequence[Path] = (),
     ) -> None:
         self.settings = settings
         self.exclude = [Path(p) for p in exclude]
         self.store = store
+        self.embedder = embedder
+        self.parser = parser
         self.progress = progress
         self.report = SyncReport()
         self.records: dict[str, DocumentRecord] = {}
         self.damaged: set[str] = set()
         self.claimed: dict[str, Path] = {}
         self.pending: list[_Pending] = []
-        self._embedder: Embedder | None = None
 
     def _tell(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:
@@ -242,7 +246,7 @@ class _Sync:
     def visit(self, candidate: _Candidate) -> None:
         """Skips an unchanged file, or parses and chunks it for the next embedding group."""
         from ingest.loaders import carries_attachments
-        from ingest.parse_worker import ParseJob, parse_in_worker
+        from ingest.parse_worker import ParseJob
 
         path, doc_id = candidate.path, candidate.doc_id
         try:
@@ -284,7 +288,7 @@ class _Sync:
                 chunk_overlap=self.settings.chunk_overlap,
                 max_unzipped_mb=self.settings.max_unzipped_mb,
             )
-            result = parse_in_worker(job, self.settings.max_parse_seconds)
+            result = self.parser.run(job, self.settings.max_parse_seconds)
             parsed, chunks = result.document, result.chunks
             if not chunks:
                 raise DocumentError("no text to index")
@@ -362,18 +366,14 @@ class _Sync:
         """Embeds the pending documents together, then writes each in crash-safe order."""
         if not self.pending:
             return
-        from ingest.embedder import get_embedder
-
         chunks = [c for p in self.pending for c in p.chunks]
         self.store.check_room(chunks, [p.record for p in self.pending])
-        if self._embedder is None:
-            self._embedder = get_embedder(self.settings)
 
         def embedded(done: int, total: int) -> None:
             self._tell("embed", done, total)
             crash_point("mid_embed")
 
-        vectors = self._embedder.embed_documents([embedding_text(c) for c in chunks], embedded)
+        vectors = self.embedder.embed_documents([embedding_text(c) for c in chunks], embedded)
         versions, offset = [], 0
         for item in self.pending:
             part = vectors[offset : offset + len(item.chunks)]
@@ -414,6 +414,8 @@ def sync_paths(
     settings: Settings,
     *,
     store: ChunkStore | None = None,
+    embedder: DocumentEmbedder | None = None,
+    parser: ParseWorker | None = None,
     rebuild: bool = False,
     prune: bool = True,
     progress: Progress | None = None,
@@ -428,18 +430,45 @@ def sync_paths(
     index was built with another model or chunking, unless ``rebuild``. Folders in
     ``exclude`` (besides the index itself) are not walked into. Holds the index's write lock
     throughout; if another process holds it, ``waiting`` is told who, and the run waits for it.
+    ``embedder`` and ``parser`` default to new ones (the parser's child stops at the end).
     """
+    from ingest.embedder import new_embedder
+    from ingest.parse_worker import ParseWorker
+
+    embedder = embedder or new_embedder(settings)
+    if parser is None:
+        with contextlib.closing(ParseWorker()) as own:
+            return sync_paths(
+                paths,
+                settings,
+                store=store,
+                embedder=embedder,
+                parser=own,
+                rebuild=rebuild,
+                prune=prune,
+                progress=progress,
+                waiting=waiting,
+                exclude=exclude,
+            )
     if rebuild:
 
         def fill(fresh: ChunkStore, staged: Settings, left_out: Sequence[Path]) -> SyncReport:
-            return sync_paths(paths, staged, store=fresh, progress=progress, exclude=left_out)
+            return sync_paths(
+                paths,
+                staged,
+                store=fresh,
+                embedder=embedder,
+                parser=parser,
+                progress=progress,
+                exclude=left_out,
+            )
 
-        return rebuild_index(paths, settings, fill, exclude=exclude)
+        return rebuild_index(paths, settings, fill, embedder=embedder, exclude=exclude)
     store = store or ChunkStore.open(settings)
     with store.lock.hold(waiting=waiting):
         store.check_settings()
         store.check_vectors()
-        run = _Sync(settings, store, progress, exclude)
+        run = _Sync(settings, store, embedder, parser, progress, exclude)
         run.damaged = store.repair()
         found, folders = run.candidates([Path(p) for p in paths])
         run.records = store.records(c.doc_id for c in found)

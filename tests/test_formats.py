@@ -32,6 +32,7 @@ from formats import (
     write_mixed,
     xlsx_workbook,
 )
+from parts import PartsFor
 
 from app.cli import cli
 from ingest.chunker import MAX_ROWS_ALONE, chunk_document
@@ -312,11 +313,10 @@ def test_ingest_json_gives_each_files_verdict_and_the_totals(tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_a_folder_of_every_kind_ingests_and_each_question_is_answered_from_its_place(
-    tmp_path: Path,
+    tmp_path: Path, parts_for: PartsFor
 ) -> None:
     """The issue's acceptance test: one result line per file, then every fact answered by the
     real reader, cited at the right page, slide, sheet or row (and marked OCR where it is)."""
-    from app.engine import AnswerEngine
     from ingest.settings import load_settings
 
     folder = tmp_path / "mixed"
@@ -329,7 +329,7 @@ def test_a_folder_of_every_kind_ingests_and_each_question_is_answered_from_its_p
     assert added == sorted([*mixed_files(), "visit.eml/agenda.pdf"])
     assert lines[-1].startswith(f"added {len(added)}, updated 0, unchanged 0, removed 0, failed 0")
 
-    engine = AnswerEngine.from_settings(load_settings(store_dir=store_dir))
+    engine = parts_for(load_settings(store_dir=store_dir)).engine
     for fact in FACTS:
         answer = engine.answer(fact.question)
         assert not answer.abstained, fact

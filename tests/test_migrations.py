@@ -11,7 +11,16 @@ import pytest
 
 from ingest import migrations
 from ingest.lexical_index import LexicalIndex
-from ingest.migrations import GENERATION, LATEST, MIGRATIONS, TEXTS, migrate, version
+from ingest.migrations import (
+    ANALYZER,
+    GENERATION,
+    LATEST,
+    MIGRATIONS,
+    TEXTS,
+    StoreNeeded,
+    migrate,
+    version,
+)
 from ingest.records import Chunk, DocumentRecord
 from ingest.settings import Settings
 from ingest.store import ChunkStore, NewVersion
@@ -77,14 +86,14 @@ def test_migrations_are_numbered_one_after_another() -> None:
     assert [m.apply.__name__[:4] for m in MIGRATIONS] == [f"m{n:03d}" for n in range(1, LATEST + 1)]
 
 
-def test_a_new_file_gets_every_migration_that_needs_no_store(tmp_path: Path) -> None:
+def test_a_new_file_gets_every_migration_without_the_store(tmp_path: Path) -> None:
     index = LexicalIndex(tmp_path / "lexical.sqlite3")
     index.close()
     path = index.path
-    assert version(sqlite3.connect(path)) == LATEST - 1
+    assert version(sqlite3.connect(path)) == LATEST
     assert {"meta", "documents", "chunks", "changes"} <= _tables(path)
     assert _columns(path) == ["row", "chunk_id", "doc_id", "text", "meta"]
-    assert set(_meta(path)) == {GENERATION, TEXTS}, "an empty file has every text it needs"
+    assert set(_meta(path)) == {GENERATION, TEXTS, ANALYZER}, "an empty file has every text"
 
 
 def test_m002_drops_an_fts5_index_and_m003_adds_the_text_columns(tmp_path: Path) -> None:
@@ -136,7 +145,7 @@ def test_m004_without_the_store_leaves_the_file_at_the_version_before(tmp_path: 
     _fts5_file(path)
     with sqlite3.connect(path) as db:
         assert migrate(db) == 3
-        with pytest.raises(ValueError, match="chunks_by_id"):
+        with pytest.raises(StoreNeeded, match="chunks_by_id"):
             migrations.m004_fill_chunk_texts(db, None)
 
 
@@ -164,3 +173,20 @@ def test_every_migration_is_harmless_on_a_file_that_has_what_it_adds(tmp_path: P
     assert again.postings_current() and [i for i, _ in again.search("ZQ-9184 crane", 5)] == [
         chunks[0].id
     ]
+
+
+def test_m005_rebuilds_postings_built_with_the_first_analyzer(tmp_path: Path) -> None:
+    """A file whose postings were built with analyzer 1 gets a new generation (its postings
+    are rebuilt); one already on analyzer 2 keeps them."""
+    index = LexicalIndex(tmp_path / "lexical.sqlite3")
+    index.apply([("crane.txt", "a" * 64, _chunks("crane.txt"))])
+    index.close()
+    path = index.path
+    assert LexicalIndex(path).postings_current(), "analyzer 2 already: postings kept"
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = '1' WHERE key = ?", (ANALYZER,))
+        db.execute("PRAGMA user_version = 4")
+    reopened = LexicalIndex(path)
+    assert not reopened.postings_current() and _meta(path)[ANALYZER] == "2"
+    reopened.update_postings()
+    assert [i for i, _ in reopened.search("ZQ-9184 cranes", 5)] == [_chunks("crane.txt")[0].id]

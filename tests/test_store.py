@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embedder import Embedder, get_embedder
+from app.composition import Models
+from ingest.embedder import Embedder
 from ingest.errors import EmbeddingModelError, IndexSettingsMismatch, StoreError
 from ingest.lexical_index import LexicalIndex, chunk_terms, question_tokens
 from ingest.records import Chunk, DocumentRecord, chunk_from
@@ -67,8 +68,8 @@ def store(settings: Settings) -> ChunkStore:
 
 
 @pytest.fixture
-def embedder(settings: Settings) -> Embedder:
-    return get_embedder(settings)
+def embedder(settings: Settings, models: Models) -> Embedder:
+    return models.embedder(settings)
 
 
 def test_chunks_and_records_round_trip_exactly(store: ChunkStore, embedder: Embedder) -> None:
@@ -245,9 +246,10 @@ def test_embeddings_are_normalised_in_input_order_with_duplicates_embedded_once(
 
 
 def test_embedder_is_shared_per_model_name(settings: Settings) -> None:
+    models = Models()
     same = load_settings(store_dir=settings.store_dir)
-    assert get_embedder(settings) is get_embedder(same)
-    assert get_embedder(settings).name == "all-MiniLM-L6-v2"
+    assert models.embedder(settings) is models.embedder(same)
+    assert models.embedder(settings).name == "all-MiniLM-L6-v2"
 
 
 def test_missing_embedding_model_is_a_clear_error(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ and of corpus/ is timed in-process and as a full ``citewise ingest`` command.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -18,8 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from app.composition import Models
 from evals.suite.squad_data import DEFAULT_SQUAD, read_squad, write_articles
-from ingest.embedder import get_embedder, resolve_model
+from ingest.embedder import resolve_model
+from ingest.parse_worker import ParseWorker
 from ingest.settings import load_settings
 from ingest.sync import sync_paths
 
@@ -71,21 +74,25 @@ def run_recipe(folder: Path, store: Path, embeddings) -> Timing:  # type: ignore
     return time.perf_counter() - started, time.process_time() - cpu, len(splits)
 
 
-def run_citewise(folder: Path, store: Path) -> Timing:
+def run_citewise(folder: Path, store: Path, models: Models, parser: ParseWorker) -> Timing:
     settings = load_settings(store_dir=store)
+    embedder = models.embedder(settings)
     started, cpu = time.perf_counter(), time.process_time()
-    report = sync_paths([folder], settings)
+    report = sync_paths([folder], settings, embedder=embedder, parser=parser)
     elapsed = time.perf_counter() - started, time.process_time() - cpu
     assert not report.failed, report.failed
     return *elapsed, report.chunks
 
 
-def timed_noop(folder: Path, store: Path) -> tuple[float, float]:
+def timed_noop(
+    folder: Path, store: Path, models: Models, parser: ParseWorker
+) -> tuple[float, float]:
     """Seconds of a no-op re-ingest, in-process and as a fresh ``citewise ingest`` command."""
     settings = load_settings(store_dir=store)
-    sync_paths([folder], settings)
+    embedder = models.embedder(settings)
+    sync_paths([folder], settings, embedder=embedder, parser=parser)
     started = time.perf_counter()
-    report = sync_paths([folder], settings)
+    report = sync_paths([folder], settings, embedder=embedder, parser=parser)
     in_process = time.perf_counter() - started
     assert report.chunks == 0 and not report.failed
     command = [str(Path(sys.executable).with_name("citewise")), "ingest", str(folder), "-q"]
@@ -101,7 +108,11 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
 
-    with tempfile.TemporaryDirectory(prefix="citewise-bench-") as tmp:
+    models = Models()
+    with (
+        tempfile.TemporaryDirectory(prefix="citewise-bench-") as tmp,
+        contextlib.closing(ParseWorker()) as parser,
+    ):
         work = Path(tmp)
         articles, _ = read_squad(args.squad)
         folder = work / "squad"
@@ -109,14 +120,14 @@ def main() -> None:
         kb = sum(p.stat().st_size for p in folder.iterdir()) / 1000
 
         settings = load_settings(store_dir=work / "unused")
-        get_embedder(settings).embed_query("warm up")
+        models.embedder(settings).embed_query("warm up")
         embeddings = _langchain_embeddings(resolve_model(settings.embedding_model))
         embeddings.embed_query("warm up")
 
         best: dict[str, Timing] = {}
         for round_ in range(args.rounds):
             for name, run in (
-                ("citewise", lambda s: run_citewise(folder, s)),
+                ("citewise", lambda s: run_citewise(folder, s, models, parser)),
                 ("langchain", lambda s: run_recipe(folder, s, embeddings)),
             ):
                 timing = run(work / f"{name}-{round_}")
@@ -136,7 +147,7 @@ def main() -> None:
             ("SQuAD folder", folder, work / "citewise-0"),
             ("corpus/", CORPUS, work / "corpus"),
         ):
-            in_process, command = timed_noop(source, store)
+            in_process, command = timed_noop(source, store, models, parser)
             print(
                 f"No-op re-ingest of {label}: {in_process:.2f} s in-process, "
                 f"{command:.2f} s as 'citewise ingest' (incl. Python start-up)"

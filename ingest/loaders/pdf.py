@@ -12,8 +12,8 @@ from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, P
 
 from ingest.errors import DocumentError
 from ingest.loaders.document import DocumentBuilder, ParsedDocument, normalise
+from ingest.text.lists import LIST_ITEM
 
-_LIST_ITEM = re.compile(r"(?:[-*+\u2022\u25aa\u25e6\u2023\u2013]|\d{1,3}[.)]) +\S")
 _TERMINAL = ".!?:;\u2026\"'\u2019\u201d)"
 _SHORT_LINE = 0.75
 _GENERATOR_PREFIX = re.compile(r"^(?:Microsoft (?:Word|PowerPoint) - )")
@@ -116,7 +116,7 @@ def _paragraphs(lines: list[str], headings: dict[str, int]) -> list[str]:
     for line in lines:
         starts_new = (
             not line
-            or _LIST_ITEM.match(line)
+            or LIST_ITEM.match(line)
             or line.casefold() in headings
             or previous.casefold() in headings
             or len(previous) < _SHORT_LINE * width
@@ -262,7 +262,7 @@ def load_pdf(data: bytes, fallback_title: str) -> ParsedDocument:
             if depth is not None:
                 builder.add(paragraph, "heading", level=depth, page=number + 1, ocr=ocr)
             else:
-                kind = "list_item" if _LIST_ITEM.match(paragraph) else "paragraph"
+                kind = "list_item" if LIST_ITEM.match(paragraph) else "paragraph"
                 builder.add(paragraph, kind, page=number + 1, ocr=ocr)
     if not builder.blocks:
         if any(line for lines in pages for line in lines):
