@@ -46,7 +46,7 @@ from ingest.lexical_index import LexicalIndex
 from ingest.lock import Waiting, WriteLock
 from ingest.records import Chunk, DocumentRecord, chunk_from
 from ingest.store import chroma
-from ingest.store.catalog import NO_BACKLOG, ChunkCatalog, NewVersion, record_from
+from ingest.store.catalog import Backlog, ChunkCatalog, NewVersion, record_from
 from ingest.store.commit_log import CommitLog, StoredChunk, leftovers
 from ingest.store.index_settings import (
     collection_metadata,
@@ -129,7 +129,7 @@ class ChunkStore:
         )
         self._vectors_checked = False
         self._stale = False
-        self._backlog = NO_BACKLOG
+        self._backlog = Backlog.empty()
         self._batch = max(1, int(self._guard(client.get_max_batch_size)))
         self.lexical = LexicalIndex(lexical_path(settings))
         self.lock = WriteLock(lock_path(settings))
@@ -194,7 +194,7 @@ class ChunkStore:
         if identity != self._identity:
             self.lexical.close()
             self.lexical = LexicalIndex(lexical_path(self._settings))
-            self._backlog = NO_BACKLOG
+            self._backlog = Backlog.empty()
         self._identity = identity
         self._open_collections()
 
@@ -283,7 +283,7 @@ class ChunkStore:
                     self._guard(self._client.delete_collection, name + suffix)
             self._open_collections()
             self.lexical.clear(self.revision())
-            self._backlog = NO_BACKLOG
+            self._backlog = Backlog.empty()
 
     # Reading ---------------------------------------------------------------------------------
 
@@ -542,5 +542,5 @@ class ChunkStore:
         revision = self.revision()
         if not self.lexical.in_step(revision):
             self._catalog.catch_up(revision)
-        self._backlog = NO_BACKLOG
+        self._backlog = Backlog.empty()
         return revision

@@ -53,6 +53,11 @@ class Backlog:
     chunks: dict[str, list[Chunk]]
     postings: Postings | None
 
+    @classmethod
+    def empty(cls) -> Backlog:
+        """The lexical index shows the committed state as it is."""
+        return cls(("", None, ()), {}, None)
+
     def committed(self, lexical: LexicalIndex, ids: Iterable[str]) -> dict[str, Chunk]:
         """The chunks among ``ids`` of each document's committed version."""
         wanted = list(ids)
@@ -84,10 +89,6 @@ class Backlog:
         wanted = None if doc_ids is None else sorted(set(doc_ids))
         held = self.postings.search(tokens, n, wanted)
         return sorted([*hits, *held], key=lambda hit: hit[1], reverse=True)[:n]
-
-
-NO_BACKLOG = Backlog(("", None, ()), {}, None)
-"""The lexical index shows the committed state as it is."""
 
 
 def _same_collection(a: str, b: str) -> bool:
@@ -275,7 +276,7 @@ class ChunkCatalog:
         behind = self.lexical.behind_postings()
         state = (revision, synced, None if behind is None else tuple(behind))
         if synced == revision and behind == []:
-            return NO_BACKLOG
+            return previous if not previous.chunks else Backlog.empty()
         if state == previous.state:
             return previous
         indexed = self.lexical.documents()
