@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embedder import get_embedder
+from app.composition import Models
 from ingest.errors import StoreError
 from ingest.lock import WriteLock
 from ingest.records import Chunk, DocumentRecord
@@ -68,12 +68,12 @@ def _penguins() -> tuple[DocumentRecord, Chunk]:
 
 
 def test_a_search_while_another_process_writes_sees_what_is_committed(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, models: Models
 ) -> None:
     """A document committed in Chroma that the lexical index does not hold yet (what a run
     killed right after its commit leaves) is found, lexically and densely, without the lock."""
     store = _indexed(settings, tmp_path)
-    embedder = get_embedder(settings)
+    embedder = models.embedder(settings)
     record, chunk = _penguins()
     store._log.journal(["c.txt"])
     store._catalog.add_chunks([chunk], embedder.embed_documents([PENGUINS]))
@@ -107,7 +107,7 @@ def test_a_search_while_another_process_writes_sees_what_is_committed(
 
 
 def test_a_search_finds_a_change_the_postings_do_not_hold_yet(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, models: Models
 ) -> None:
     """A new version committed and in the lexical record, whose postings write failed (another
     writer held tantivy's lock): a search reads it from the record, leaving the old version's
@@ -119,7 +119,7 @@ def test_a_search_finds_a_change_the_postings_do_not_hold_yet(
     digest = "q" * 64
     replaced = Chunk("b.txt", 0, PENGUINS, 0, len(PENGUINS), "b", "/data/b.txt", doc_hash=digest)
     record = DocumentRecord("b.txt", "b", "/data/b.txt", digest, 1, "2026", PENGUINS)
-    vectors = get_embedder(settings).embed_documents([PENGUINS])
+    vectors = models.embedder(settings).embed_documents([PENGUINS])
     postings = tantivy.Index.open(str(store.lexical.postings.folder)).writer(num_threads=1)
     with pytest.raises(StoreError, match="Cannot write the lexical postings"):
         store.put([NewVersion(record, [replaced], vectors)])
