@@ -10,10 +10,12 @@ same file read without looking for tables (pypdf alone) and beside a PDF of pros
 ``--ingest-csv ROWS`` instead ingests a generated CSV of that many rows into a new index in
 a fresh process (parse, embed, store: the whole ``citewise ingest``) and prints the peak
 resident memory of that process and of its parse worker; ``--against DIR`` runs the same
-ingest with the code of another checkout (a worktree of an older commit) as the baseline.
+ingest with the code of another checkout (a worktree of an older commit) as the baseline;
+``--stand-in-embedder`` gives every chunk a random vector of the model's shape instead of
+running the model, which measures the pipeline's own memory in seconds on a busy machine.
 
     python -m evals.bench.formats [--rounds 3]
-    python -m evals.bench.formats --ingest-csv 100000 [--against /tmp/base]
+    python -m evals.bench.formats --ingest-csv 100000 [--against /tmp/base] [--stand-in-embedder]
 """
 
 from __future__ import annotations
@@ -185,12 +187,29 @@ def _best(name: str, data: bytes, rounds: int, *, seconds: float = 180.0) -> tup
 
 
 _INGEST = """
-import atexit, resource, sys, time
+import atexit, inspect, random, resource, sys, time
 from pathlib import Path
+import ingest.embedder
 from ingest.settings import load_settings
 from ingest.sync import sync_paths
+
+class StandIn:
+    '''Vectors as the model gives them (lists of 384 floats), made without it.'''
+
+    def embed_documents(self, texts, progress=None):
+        vectors = [[random.random() for _ in range(384)] for _ in texts]
+        if progress is not None:
+            progress(len(texts), len(texts))
+        return vectors
+
+given = {}
+if sys.argv[3] == "stand-in":
+    if "embedder" in inspect.signature(sync_paths).parameters:
+        given["embedder"] = StandIn()
+    else:  # the code before the composition root fetched its embedder itself
+        ingest.embedder.get_embedder = lambda settings: StandIn()
 started = time.perf_counter()
-report = sync_paths([Path(sys.argv[1])], load_settings(store_dir=Path(sys.argv[2])))
+report = sync_paths([Path(sys.argv[1])], load_settings(store_dir=Path(sys.argv[2])), **given)
 seconds = time.perf_counter() - started
 atexit._run_exitfuncs()  # stops the parse worker, so its peak is counted among children
 own = resource.getrusage(resource.RUSAGE_SELF)
@@ -199,7 +218,7 @@ print(report.chunks, seconds, own.ru_maxrss, worker, own.ru_utime + own.ru_stime
 """
 
 
-def _ingest_csv(rows: int, code: Path) -> str:
+def _ingest_csv(rows: int, code: Path, embedder: str) -> str:
     """One ingest of a ``rows``-row CSV, run in a fresh process with the code under ``code``:
     its peak RSS (the parse worker's apart), chunks written and times."""
     with tempfile.TemporaryDirectory() as folder:
@@ -209,8 +228,9 @@ def _ingest_csv(rows: int, code: Path) -> str:
         lines += [f"RE {i},{i % 24:02d}:{i % 60:02d},{i % 12 + 1},Nordbahn" for i in range(rows)]
         table.write_text("\n".join(lines) + "\n")
         environment = {**os.environ, "PYTHONPATH": str(code), "HF_HUB_OFFLINE": "1"}
+        command = [sys.executable, "-c", _INGEST, str(table.parent), str(Path(folder) / "s")]
         done = subprocess.run(
-            [sys.executable, "-c", _INGEST, str(table.parent), str(Path(folder) / "store")],
+            [*command, embedder],
             cwd=code,
             env=environment,
             capture_output=True,
@@ -263,13 +283,20 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--ingest-csv", type=int, metavar="ROWS", help="peak memory of an ingest")
     parser.add_argument("--against", type=Path, help="another checkout, as the baseline")
+    parser.add_argument(
+        "--stand-in-embedder",
+        action="store_true",
+        help="vectors from a stand-in of the model's shape: the pipeline's memory alone, "
+        "in seconds rather than the model's minutes (its weights and compute come on top)",
+    )
     args = parser.parse_args()
     if args.ingest_csv is None:
         _formats(args.rounds)
         return
     print(f"{'csv':>23}{'chunks':>14}{'peak RSS':>12}{'worker RSS':>13}{'wall':>10}{'cpu':>10}")
     for code in [args.against, Path.cwd()] if args.against else [Path.cwd()]:
-        print(_ingest_csv(args.ingest_csv, code.resolve()))
+        embedder = "stand-in" if args.stand_in_embedder else "model"
+        print(_ingest_csv(args.ingest_csv, code.resolve(), embedder))
 
 
 if __name__ == "__main__":

@@ -98,6 +98,8 @@ def read_tables(data: bytes, pages: Iterable[int], seconds: float) -> dict[int, 
 
     deadline = time.monotonic() + seconds
     found: dict[int, TablePage] = {}
+    if seconds <= 0:
+        return found
     try:
         document = pdfplumber.open(io.BytesIO(data))
     except Exception:  # pypdf read the file; pdfplumber failing only costs the tables
