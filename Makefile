@@ -45,10 +45,10 @@ test: setup browser ocr
 	$(BIN)/pytest
 
 bench: setup
-	$(BIN)/python -m evals.bench_ingest
-	$(BIN)/python -m evals.bench_retrieval
-	$(BIN)/python -m evals.bench_answer
-	$(BIN)/python -m evals.bench_cold_ask
+	$(BIN)/python -m evals.bench.ingest
+	$(BIN)/python -m evals.bench.retrieval
+	$(BIN)/python -m evals.bench.answer
+	$(BIN)/python -m evals.bench.cold_ask
 
 # Resolve pyproject.toml's ranges (all extras) to the newest versions anew and write the lock.
 lock:

@@ -11,7 +11,7 @@ from ingest.records import Place
 from retriever.passage import Passage
 
 if TYPE_CHECKING:
-    from app.reader.evidence import Evidence
+    from app.gate.evidence import Evidence
 
 CANNOT_ANSWER = "The documents do not contain an answer to this question."
 """The one sentence an abstaining answer starts with, so people and code can recognise it."""

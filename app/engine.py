@@ -1,12 +1,12 @@
 """The answer engine: question (and chat so far) in, cited answer out, through one backend.
 
-Retrieved passages are read by the reader model, which ranks them and judges, with one
-calibrated model shared by every backend, how likely they are to answer the question. Above the
-refusal threshold every backend answers; below it the extractive backend refuses, while an LLM
-still reads the passages in a band just below (where the reader is unsure) and may answer or
-refuse by itself; under the band every backend refuses with the same sentence. The backend
-asked for is the one used: an LLM that is not configured or not reachable is an error, never a
-silent switch to another backend.
+Retrieved passages go through the answer gate (``app.gate``): the reader model reads and ranks
+them, and one calibrated model shared by every backend judges how likely they are to answer the
+question. Above the refusal threshold every backend answers; below it the extractive backend
+refuses, while an LLM still reads the passages in a band just below (where the reader is unsure)
+and may answer or refuse by itself; under the band every backend refuses with the same sentence.
+The backend asked for is the one used: an LLM that is not configured or not reachable is an
+error, never a silent switch to another backend.
 
 A question that asks two things is answered part by part by the extractive backend, which
 quotes one span per reading (``app.question_parts``).
@@ -15,20 +15,18 @@ quotes one span per reading (``app.question_parts``).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from app.answer import Answer, Answerer, AnswerRequest, Backend
 from app.errors import BackendError, EmptyIndexError
+from app.extractive import ReaderAnswerer, refusal
 from app.followup import search_query, validate_history
+from app.gate.calibration import Calibration, default_calibration
+from app.gate.decision import AnswerGate, Verdict
 from app.parts_answer import joined_answer
 from app.question_parts import question_parts
-from app.reader.answerer import ReaderAnswerer, refusal
-from app.reader.calibration import Calibration, default_calibration, features
-from app.reader.evidence import read_evidence
-from app.reader.text_kind import default_text_kind
 from app.scope import describe, resolve_scope
 from ingest.errors import QueryError
 from ingest.settings import Settings
@@ -48,7 +46,7 @@ class AnswerEngine:
     ) -> None:
         self.retriever = retriever
         self.settings = settings
-        self.calibration = calibration or default_calibration()
+        self.gate = AnswerGate(calibration or default_calibration(), settings.abstain_threshold)
         self.reader_answerer = ReaderAnswerer()
         self._llm: Answerer | None = None
 
@@ -64,24 +62,6 @@ class AnswerEngine:
         if _llm_configured(self.settings):
             return [Backend.EXTRACTIVE, Backend.LLM]
         return [Backend.EXTRACTIVE]
-
-    def threshold(self, informality: float | Callable[[], float]) -> float:
-        """The answerability below which answers refuse: the setting if given, else the
-        calibrated one for passages this informal (a callable is asked only then)."""
-        return self._calibrated(self.calibration.refusal.threshold, informality)
-
-    def llm_floor(self, informality: float | Callable[[], float]) -> float:
-        """The answerability below which even an LLM is not asked: the bottom of the band
-        where the reader is unsure (no band when the threshold is set by hand)."""
-        return self._calibrated(self.calibration.refusal.llm_floor, informality)
-
-    def _calibrated(
-        self, bound: Callable[[float], float], informality: float | Callable[[], float]
-    ) -> float:
-        """The hand-set ``abstain_threshold`` if any, else ``bound`` at this informality."""
-        if self.settings.abstain_threshold is not None:
-            return self.settings.abstain_threshold
-        return bound(informality() if callable(informality) else informality)
 
     def answer(
         self,
@@ -144,16 +124,14 @@ class AnswerEngine:
         retrieved = time.perf_counter()
         # A follow-up is read with the words its query took from the conversation, so that
         # "which company has a joint lab with it?" names what "it" is to the reader too.
-        evidence = read_evidence(query, query, passages, self.calibration.rerank)
+        evidence = self.gate.read(query, query, passages)
         read_at = time.perf_counter()
-        score = self.calibration.refusal.probability(features(evidence))
-        informality = functools.cache(
-            lambda: default_text_kind().informality([p.text for p in passages])
-        )
-        threshold = self.threshold(informality)
-        floor = threshold if answerer is self.reader_answerer else self.llm_floor(informality)
+        decision = self.gate.decide(evidence)
+        score = decision.answerability
         timings = {"retrieve": _ms(started, retrieved), "read": _ms(retrieved, read_at)}
-        if score < floor or evidence.best is None:
+        if decision.verdict is Verdict.REFUSE or (
+            decision.verdict is Verdict.LLM_BAND and answerer is self.reader_answerer
+        ):
             final = refusal(question, evidence, answerer.backend)
             if searched is not None:
                 final.note = (
@@ -162,7 +140,8 @@ class AnswerEngine:
                 )
             yield self._finish(final, score, query, timings, read_at, started, searched)
             return
-        request = AnswerRequest(question, messages, evidence, reader_unsure=score < threshold)
+        reader_unsure = decision.verdict is Verdict.LLM_BAND
+        request = AnswerRequest(question, messages, evidence, reader_unsure=reader_unsure)
         for partial in answerer.stream(request):
             yield self._finish(partial, score, query, timings, read_at, started, searched)
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from app.answer import CANNOT_ANSWER
 from app.citations import strip_markers
 from app.errors import HistoryError
-from app.terms import content_stems, words
+from ingest.text.words import content_stems, words
 
 _REFERRING = frozenset(
     """it its it's they them their theirs this that these those he him his she her there

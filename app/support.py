@@ -2,7 +2,7 @@
 
 Used to vet an LLM's sentences before they are shown: a sentence is supported by a passage when
 a window of one to three consecutive passage sentences holds most of its content words (folded
-and stemmed as ``app.terms`` does), every number it states, every capitalised name it
+and stemmed as ``ingest.text.words`` does), every number it states, every capitalised name it
 uses, and any negation it makes.
 
 Known limitation: the check is lexical. A sentence that drops a negation the passage makes
@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app import terms
-from app.terms import fold, stem
-from ingest.sentences import sentence_spans
+from ingest.text import words as terms
+from ingest.text.sentences import sentence_spans
+from ingest.text.words import fold, stem
 
 MIN_COVERAGE = 0.6
 """Share of the sentence's content words the supporting window must contain."""

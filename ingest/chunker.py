@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ingest.loaders import Block, ParsedDocument
 from ingest.records import Chunk, Place
-from ingest.sentences import sentence_spans
+from ingest.text.sentences import sentence_spans
 
 MAX_ROWS_ALONE = 200
 """Tables up to this many rows get a chunk per row; a longer one's rows are packed like

@@ -25,7 +25,7 @@ EmbedProgress = Callable[[int, int], None]
 QUERY_THREADS = 1
 """Torch threads for one query. A question is a few dozen tokens: one thread embeds it in
 about 15 ms on a 2-core machine, while two threads wait on each other as soon as anything
-else runs (p95 270-900 ms under load, measured with evals.bench_retrieval)."""
+else runs (p95 270-900 ms under load, measured with evals.bench.retrieval)."""
 
 
 def resolve_model(name: str) -> str:

@@ -5,8 +5,8 @@ document, its chunks (text and metadata, so a search, lexical or dense, reads it
 one local file: Chroma's reads of records by id slow down as a collection grows, about 4 ms for
 30 chunks at 100k chunks against 1.4 ms at 1k), the store revision the index is in step with,
 and a log of the documents changed since the postings last caught up. The postings
-(``ingest.postings``, tantivy) rank chunks by BM25. Chunks are analysed by ``ingest.tokens``
-(folding, stemming, compounds, neighbouring pairs) into ready terms.
+(``ingest.postings``, tantivy) rank chunks by BM25. Chunks are analysed by
+``ingest.text.index_terms`` (folding, stemming, compounds, neighbouring pairs) into ready terms.
 
 The index holds exactly one version per document, the one recorded in ``documents``; readers
 take that table as the committed state, so they never see two versions of a document. It
@@ -36,7 +36,7 @@ from ingest.errors import StoreError
 from ingest.faults import is_damaged
 from ingest.postings import Postings
 from ingest.records import Chunk, chunk_from, chunk_metadata
-from ingest.tokens import index_terms
+from ingest.text.index_terms import index_terms
 
 FILE_NAME = "lexical.sqlite3"
 POSTINGS_SUFFIX = ".postings"

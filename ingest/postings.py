@@ -6,7 +6,7 @@ about the same at a thousand chunks as at a million. SQLite FTS5, used before, s
 chunk holding any of the question's terms and walked each term's whole postings twice (once to
 match, once to count chunks for the IDF): 14 ms p95 at 100k chunks, 140 ms at 1M.
 
-Chunks come already analysed (``ingest.tokens``) as space-separated terms, so the only
+Chunks come already analysed (``ingest.text.index_terms``) as space-separated terms, so the only
 tokenizer is a split on spaces. A tantivy commit is atomic; each one also stores, in a marker
 document, which SQLite file it follows (its generation) and the sequence number of the last
 change of it that it holds, which is how ``LexicalIndex`` knows what to replay after a crash

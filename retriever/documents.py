@@ -10,7 +10,7 @@ import threading
 from typing import Protocol
 
 from ingest.records import DocumentRecord
-from ingest.sentences import sentence_spans
+from ingest.text.sentences import sentence_spans
 
 Sentences = list[tuple[int, int]]
 

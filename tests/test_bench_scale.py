@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.bench_scale import _complete, build
+from evals.bench.scale import _complete, build
 from ingest.settings import load_settings
 from ingest.store import ChunkStore, NewVersion
 

@@ -11,7 +11,7 @@ from docs import long_markdown, write_sample_corpus
 from ingest.chunker import chunk_document
 from ingest.loaders import ParsedDocument, load_document
 from ingest.records import Chunk
-from ingest.sentences import sentence_spans
+from ingest.text.sentences import sentence_spans
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = [(1200, 200), (400, 150), (200, 0)]

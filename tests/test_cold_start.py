@@ -1,6 +1,6 @@
 """What a first answer imports: the extractive path loads no LangChain and no LLM client, and
 nothing loads torch before a model is needed. Each check runs in a new interpreter, as a user's
-``citewise ask`` does. (How long it takes is measured by evals/bench_cold_ask.py.)
+``citewise ask`` does. (How long it takes is measured by evals/bench/cold_ask.py.)
 """
 
 from __future__ import annotations

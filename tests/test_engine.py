@@ -99,9 +99,9 @@ def test_a_set_abstain_threshold_replaces_the_calibrated_ones_without_reading_th
     engine = AnswerEngine.from_settings(
         insis_settings.model_copy(update={"abstain_threshold": 1.0})
     )
-    monkeypatch.setattr("app.engine.default_text_kind", None)
+    monkeypatch.setattr("app.gate.decision.default_text_kind", None)
     answer = engine.answer("When was ElyT-MaX created?")
-    assert answer.abstained and engine.threshold(0.0) == engine.threshold(1.0) == 1.0
+    assert answer.abstained and engine.gate.threshold(0.0) == engine.gate.threshold(1.0) == 1.0
 
 
 def test_stream_ends_with_the_final_answer(engine: AnswerEngine) -> None:

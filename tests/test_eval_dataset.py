@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from evals.dataset import DEFAULT_DATASET, load_dataset, missing_evidence
-from evals.errors import DatasetError
+from evals.suite.dataset import DEFAULT_DATASET, load_dataset, missing_evidence
+from evals.suite.errors import DatasetError
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 

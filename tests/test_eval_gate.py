@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import cli
-from evals.dataset import DEFAULT_DATASET
-from evals.gate import DEFAULT_THRESHOLDS, gate_failures, load_thresholds
-from evals.suite import EvalOptions, run_eval
+from evals.suite.dataset import DEFAULT_DATASET
+from evals.suite.evaluation import EvalOptions, run_eval
+from evals.suite.thresholds import DEFAULT_THRESHOLDS, gate_failures, load_thresholds
 
 GATE_SQUAD_SAMPLE = 200
 """SQuAD 2.0 slice questions the gate asks (the same fixed sample on every run)."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from evals.metrics import squad
-from evals.metrics.abstention import false_refusal_rate, is_abstention, refusal_rate
-from evals.metrics.answer import is_correct, length_words, missing_facts, token_f1
-from evals.metrics.citations import (
+from evals.suite.metrics import squad
+from evals.suite.metrics.abstention import false_refusal_rate, is_abstention, refusal_rate
+from evals.suite.metrics.answer import is_correct, length_words, missing_facts, token_f1
+from evals.suite.metrics.citations import (
     Source,
     answer_sentences,
     citation_precision,
@@ -15,9 +15,15 @@ from evals.metrics.citations import (
     score_answer,
     supports,
 )
-from evals.metrics.latency import percentile
-from evals.metrics.retrieval import coverage_at, evidence_ranks, first_hit, hit_at, reciprocal_rank
-from evals.metrics.text import content_words, normalise
+from evals.suite.metrics.latency import percentile
+from evals.suite.metrics.retrieval import (
+    coverage_at,
+    evidence_ranks,
+    first_hit,
+    hit_at,
+    reciprocal_rank,
+)
+from evals.suite.metrics.text import content_words, normalise
 
 PASSAGE = (
     "ElyT-MaX was created on January 1, 2016. It brings together the University of Lyon and "
@@ -180,7 +186,9 @@ def test_latency_percentiles_interpolate_like_numpy():
     values = [10.0, 20.0, 30.0, 40.0, 100.0]
     assert percentile(values, 50) == 30.0
     assert percentile(values, 95) == pytest.approx(88.0)
-    assert percentile([], 50) is None
+    assert percentile([7.0], 95) == 7.0
+    with pytest.raises(ValueError, match="no values"):
+        percentile([], 50)
 
 
 def test_squad_official_normalisation_exact_and_f1():

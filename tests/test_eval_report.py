@@ -7,10 +7,10 @@ import json
 import pytest
 
 from app.answer import CANNOT_ANSWER, Answer, Citation
-from evals.dataset import parse_item
-from evals.gate import gate_failures, load_thresholds
-from evals.report import change, summary_table, write_report
-from evals.runner import by_category, score, summarise
+from evals.suite.dataset import parse_item
+from evals.suite.report import change, summary_table, write_report
+from evals.suite.runner import by_category, score, summarise
+from evals.suite.thresholds import gate_failures, load_thresholds
 from retriever.passage import Passage
 
 TEXT = "ElyT-MaX was created on January 1, 2016. It is based in Sendai, Japan."

@@ -9,14 +9,14 @@ import pytest
 from llama_server import free_port, smollm2_gguf
 
 from app.answer import CANNOT_ANSWER, Answer, AnswerRequest
+from app.extractive import ReaderAnswerer
+from app.gate.calibration import default_calibration
+from app.gate.evidence import read_evidence
 from app.llm import LLMAnswerer, LLMUnavailable, build_prompt, chat_model, check_answer
 from app.llm.answerer import EMPTY, UNSUPPORTED
 from app.llm.models import LlamaCppChat
 from app.llm.prompt import SYSTEM
 from app.llm.tokens import estimate_tokens, token_counter
-from app.reader.answerer import ReaderAnswerer
-from app.reader.calibration import default_calibration
-from app.reader.evidence import read_evidence
 from ingest.errors import SettingsError
 from ingest.settings import Settings, load_settings
 from retriever.passage import Passage

@@ -11,8 +11,8 @@ from llama_server import LlamaServer, llama_server_fixture  # noqa: F401 (pytest
 
 from app.answer import CANNOT_ANSWER, Answer
 from app.engine import AnswerEngine
+from app.gate.calibration import Calibration, default_calibration
 from app.llm.answerer import READER_UNSURE
-from app.reader.calibration import Calibration, default_calibration
 from ingest.settings import Settings, load_settings
 from retriever.hybrid import open_retriever
 

@@ -5,9 +5,8 @@ hand here; tests/test_reader_model.py runs the real model."""
 from __future__ import annotations
 
 from app.answer import CANNOT_ANSWER, Backend
-from app.reader.answerer import ReaderAnswerer, refusal
-from app.reader.calibration import RerankWeights
-from app.reader.evidence import Evidence
+from app.extractive import ReaderAnswerer, refusal
+from app.gate.evidence import Evidence, RerankWeights
 from app.reader.reading import Reading
 from retriever.passage import Passage
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from ingest.records import Chunk, Place
-from ingest.tokens import tokenize
+from ingest.text.index_terms import tokenize
 from retriever.fusion import Candidate, fuse
 from retriever.merge import merge
 from retriever.widen import widen, widen_span

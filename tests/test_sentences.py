@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.sentences import sentence_spans
+from ingest.text.sentences import sentence_spans
 
 
 def sentences(text: str) -> list[str]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.reader.calibration import RefusalModel, default_calibration
-from app.reader.text_kind import TextKindModel, default_text_kind
+from app.gate.calibration import RefusalModel, default_calibration
+from app.gate.text_kind import TextKindModel, default_text_kind
 from ingest.errors import SettingsError
 
 EDITED = [

@@ -11,9 +11,9 @@ import pytest
 
 from app.answer import CANNOT_ANSWER, Answer
 from app.engine import AnswerEngine
-from ingest.sentences import sentence_spans
 from ingest.settings import Settings, load_settings
 from ingest.sync import sync_paths
+from ingest.text.sentences import sentence_spans
 
 pytestmark = pytest.mark.slow
 

@@ -71,6 +71,26 @@ def test_template_and_latex_characters_are_inert() -> None:
     )
 
 
+def test_the_html_is_one_line_with_every_field_escaped() -> None:
+    """Gradio reads chat messages as Markdown: a line break or an indented line in the HTML
+    would change it, so the templates' line breaks stay out and the text's become <br>."""
+    body = f"# Heading {HOSTILE}\n\n    indented {HOSTILE}\nlast"
+    p = replace(passage(body, doc_id=HOSTILE), title=HOSTILE, heading_path=(HOSTILE,))
+    answer = Answer(
+        HOSTILE, f"Says {HOSTILE} [1].\nMore [2].", [Citation(1, p, "last", "last")], False,
+        "llm", passages=[p], note=HOSTILE,
+    )  # fmt: skip
+    pieces = [
+        user_message(f"{HOSTILE}\n  two"),
+        answer_message(answer, "a1"),
+        sources_panel([Turn("a1", answer)], show_scores=True),
+    ]
+    for html in pieces:
+        assert "\n" not in html
+        assert not tags(html) & {"img", "script"}
+    assert "<strong>Heading &lt;img" in pieces[2]
+
+
 def test_citation_markers_link_to_the_source_cards_of_their_own_answer() -> None:
     answer = answered("q", "First sentence. Second sentence.", "Second sentence.")
     answer.text = "Yes [1], not [7]."

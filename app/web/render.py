@@ -1,10 +1,15 @@
-"""Answers, citations and passages as HTML, with every piece of text escaped.
+"""Answers, citations and passages as HTML, from the Jinja2 templates in ``templates/``.
 
-Document text, questions and answers are data, never markup: each string goes through
-``text()`` before it is placed in HTML, so ``<script>`` or ``onerror=`` in a document shows
-as text and never runs. The browser script (``static/citewise.js``) relies on the ids made
+Document text, questions and answers are data, never markup: the templates escape every value
+they place (``text()``, which also makes template and LaTeX characters inert), so ``<script>``
+or ``onerror=`` in a document shows as text and never runs; only HTML the templates made
+themselves passes unescaped. The browser script (``static/citewise.js``) relies on the ids made
 here: a citation link ``#cw-s-<aid>-<n>`` points at source card ``cw-s-<aid>-<n>`` inside the
 source set ``cw-set-<aid>`` of the answer it belongs to.
+
+The templates are written one element a line, indented; the line breaks and the indentation
+after them are not part of the HTML, which is one line: Gradio reads chat messages as Markdown,
+where an indented or blank line would change them.
 """
 
 from __future__ import annotations
@@ -12,6 +17,12 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from app.answer import Answer, Citation
 from app.citations import replace_markers
@@ -26,6 +37,7 @@ MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
 PREVIEW_CHARS = 220
 CONTEXT_CHARS = 320
 """Characters of passage shown on each side of a highlighted quote."""
+TEMPLATE_LINE_BREAK = re.compile(r"\n\s*")
 
 _TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;"})
 
@@ -35,65 +47,87 @@ def text(value: object) -> str:
     return html.escape(str(value), quote=True).translate(_TEMPLATE_CHARS)
 
 
-def lines(value: str) -> str:
-    """Escaped text on one HTML line (line breaks as ``<br>``) so Markdown leaves it alone."""
-    return "<br>".join(text(line) for line in value.split("\n"))
+def _escaped(value: object) -> object:
+    """Every value a template places, escaped by ``text()`` unless the templates made it."""
+    return value if hasattr(value, "__html__") else Markup(text(value))
 
 
-def passage_lines(value: str) -> str:
-    """Like ``lines``, with Markdown heading lines of a passage shown as bold headings."""
-    shown = []
-    for line in value.split("\n"):
-        heading = HEADING_LINE.match(line)
-        shown.append(f"<strong>{text(heading.group(1))}</strong>" if heading else text(line))
-    return "<br>".join(shown)
+class _OneLineLoader(FileSystemLoader):
+    """Templates with their line breaks and the indentation after them taken out."""
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        return TEMPLATE_LINE_BREAK.sub("", source), filename, uptodate
 
 
-def user_message(question: str) -> str:
-    return f'<div class="cw-question">{lines(question.strip())}</div>'
+@dataclass(frozen=True)
+class QuoteWindow:
+    """A quote with up to ``CONTEXT_CHARS`` of its passage on each side."""
+
+    before: str
+    quote: str
+    after: str
 
 
-def pending_message(doing: str = "Searching the documents") -> str:
-    return f'<div class="cw-answer cw-pending"><span class="cw-dots">{text(doing)}</span></div>'
+@dataclass(frozen=True)
+class QuotePlace:
+    """Where a quote is: the passage's heading path (without a leading heading that repeats
+    the title), the page, slide or row of the quote, and whether OCR read it."""
+
+    headings: list[str]
+    location: str
+    ocr: bool
 
 
-def _link_markers(answer_text: str, aid: str, numbers: set[int]) -> str:
-    def link(cited: list[int], written: str) -> str:
-        if not set(cited) <= numbers:
-            return written
-        return "".join(
-            f'<a class="cw-cite" href="#cw-s-{aid}-{n}" title="Show source {n}">[{n}]</a>'
-            for n in cited
-        )
-
-    return replace_markers(lines(answer_text.strip()), link)
+@dataclass(frozen=True)
+class TableRow:
+    values: list[str]
+    cited: bool
 
 
-def answer_message(answer: Answer, aid: str, final: bool = True) -> str:
-    """The chat bubble of an answer: its text with clickable markers and a one-line footnote."""
-    numbers = {c.n for c in answer.citations}
-    body = _link_markers(answer.text, aid, numbers) or "&#8230;"
-    classes = "cw-answer cw-abstain" if answer.abstained else "cw-answer"
-    icon = '<span class="cw-icon" aria-hidden="true">&#8856;</span>' if answer.abstained else ""
-    if not final:
-        meta = "writing&#8230;"
-    elif answer.abstained:
-        meta = "No supported answer &#183; closest passages in Sources"
-    else:
-        count = len(answer.citations)
-        meta = f"{count} source{'s' if count != 1 else ''} &#183; {text(answer.backend)}"
-    if answer.note and final:
-        meta += f" &#183; {text(answer.note)}"
-    elif answer.searched_documents is not None and final:
-        meta += f" &#183; searched only {text(describe(answer.searched_documents))}"
-    return (
-        f'<div class="{classes}">{icon}<div class="cw-body">{body}</div>'
-        f'<div class="cw-meta">{meta}</div></div>'
-    )
+@dataclass(frozen=True)
+class RowsTable:
+    columns: list[str]
+    rows: list[TableRow]
 
 
-def _window(passage_text: str, start: int, end: int) -> tuple[str, str, str]:
-    """The quote with up to ``CONTEXT_CHARS`` around it, cut at word boundaries."""
+@dataclass(frozen=True)
+class ScoreColumn:
+    name: str
+    note: str
+    digits: int
+    attribute: str
+
+
+SCORE_COLUMNS = (
+    ScoreColumn(
+        "Fused", "weighted reciprocal-rank fusion of the two rankings (higher is better)", 4,
+        "fused_score",
+    ),
+    ScoreColumn(
+        "Dense", "cosine similarity of the question and passage embeddings, -1 to 1", 3,
+        "dense_score",
+    ),
+    ScoreColumn(
+        "Lexical", "BM25 score of the question's terms in the passage, 0 and up", 2,
+        "lexical_score",
+    ),
+)  # fmt: skip
+
+
+def markdown_heading(line: str) -> str | None:
+    """The text of a Markdown heading line, None for any other line."""
+    heading = HEADING_LINE.match(line)
+    return heading.group(1) if heading else None
+
+
+def quote_window(passage_text: str, quote: str | None) -> QuoteWindow | None:
+    """The quote with up to ``CONTEXT_CHARS`` around it, cut at word boundaries; None when
+    there is no quote or it is not in the passage."""
+    start = passage_text.find(quote) if quote else -1
+    if start < 0 or not quote:
+        return None
+    end = start + len(quote)
     lo = max(0, start - CONTEXT_CHARS)
     hi = min(len(passage_text), end + CONTEXT_CHARS)
     if lo > 0:
@@ -104,45 +138,16 @@ def _window(passage_text: str, start: int, end: int) -> tuple[str, str, str]:
         hi = space if space > end else hi
     before = ("… " if lo > 0 else "") + passage_text[lo:start]
     after = passage_text[end:hi] + (" …" if hi < len(passage_text) else "")
-    return before, passage_text[start:end], after
+    return QuoteWindow(before, passage_text[start:end], after)
 
 
-def highlighted(passage: Passage, quote: str | None, span: str | None = None) -> str:
-    """The passage as HTML with ``quote`` marked, and inside it the answer ``span`` in bold;
-    the whole passage when there is no quote."""
-    start = passage.text.find(quote) if quote else -1
-    if start < 0 or not quote:
-        return passage_lines(passage.text.strip())
-    before, middle, after = _window(passage.text, start, start + len(quote))
-    return f"{passage_lines(before)}<mark>{_with_span(middle, span)}</mark>{passage_lines(after)}"
-
-
-def _with_span(quote: str, span: str | None) -> str:
-    at = quote.find(span) if span else -1
-    if at < 0 or not span:
-        return lines(quote)
-    end = at + len(span)
-    return (
-        f'{lines(quote[:at])}<strong class="cw-span">{lines(quote[at:end])}</strong>'
-        f"{lines(quote[end:])}"
-    )
-
-
-def _where(passage: Passage, quote: str | None = None) -> str:
-    """Heading path (without a leading heading that repeats the title), then the page, slide
-    or row of the quote (of the passage's start without one), and whether OCR read it."""
+def place_of_quote(passage: Passage, quote: str | None = None) -> QuotePlace:
+    """Where ``quote`` (the passage's start without one) is in its document."""
     headings = list(passage.heading_path)
     if headings and headings[0].strip() == passage.title.strip():
         headings = headings[1:]
-    parts = [text(h) for h in headings]
-    where = " &#8250; ".join(parts)
     offset = max(passage.text.find(quote), 0) if quote else 0
-    location = passage.location(offset)
-    if location:
-        where += f"{' &#183; ' if where else ''}{text(location)}"
-    if passage.place_of(offset).ocr:
-        where += f"{' &#183; ' if where else ''}text read by OCR, may hold misread words"
-    return where
+    return QuotePlace(headings, passage.location(offset), passage.place_of(offset).ocr)
 
 
 def _row_cells(line: str) -> list[tuple[str, str]]:
@@ -155,9 +160,9 @@ def _row_cells(line: str) -> list[tuple[str, str]]:
     return cells
 
 
-def cited_rows_table(passage: Passage, quote: str | None, span: str | None = None) -> str | None:
-    """The table rows of the passage around the quote, as an HTML table whose cited row is
-    marked; ``None`` when the quote is not in a table row."""
+def cited_rows(passage: Passage, quote: str | None) -> RowsTable | None:
+    """The table rows of the passage around the quote, the cited one flagged; ``None`` when
+    the quote is not in a table row."""
     at = passage.text.find(quote) if quote else -1
     if at < 0 or passage.place_of(at).row is None:
         return None
@@ -170,42 +175,13 @@ def cited_rows_table(passage: Passage, quote: str | None, span: str | None = Non
         end = len(passage.text) if end < 0 else end
         rows.append((place.row, _row_cells(passage.text[offset:end]), offset <= at < end))
     columns = list(dict.fromkeys(key for _, cells, _ in rows for key, _ in cells))
-    head = "".join(f"<th>{text(c)}</th>" for c in ["Row", *columns])
-    body = []
-    for number, cells, cited in rows:
-        values = dict(cells)
-        shown = [str(number), *(values.get(c, "") for c in columns)]
-        if cited:
-            tds = "".join(f"<td><mark>{_with_span(v, span)}</mark></td>" for v in shown)
-            body.append(f'<tr class="cw-cited">{tds}</tr>')
-        else:
-            body.append("<tr>" + "".join(f"<td>{text(v)}</td>" for v in shown) + "</tr>")
-    return (
-        f'<table class="cw-rows"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
+    return RowsTable(
+        ["Row", *columns],
+        [
+            TableRow([str(number), *(dict(cells).get(c, "") for c in columns)], cited)
+            for number, cells, cited in rows
+        ],
     )
-
-
-def source_card(
-    passage: Passage, label: str, card_id: str, quote: str | None, span: str | None = None
-) -> str:
-    where = _where(passage, quote)
-    body = cited_rows_table(passage, quote, span)
-    if body is None:
-        body = f'<p class="cw-passage">{highlighted(passage, quote, span)}</p>'
-    return (
-        f'<article class="cw-source" id="{card_id}">'
-        f'<header><span class="cw-badge">{text(label)}</span><div>'
-        f'<div class="cw-title">{text(passage.title)}</div>'
-        f"{f'<div class=cw-where>{where}</div>' if where else ''}"
-        f"</div></header>"
-        f"{body}"
-        f'<footer class="cw-doc">{text(passage.doc_id)}</footer></article>'
-    )
-
-
-def _score(value: float | None, digits: int) -> str:
-    return "&#8212;" if value is None else f"{value:.{digits}f}"
 
 
 def plain_preview(passage_text: str, chars: int = PREVIEW_CHARS) -> str:
@@ -223,88 +199,76 @@ def plain_preview(passage_text: str, chars: int = PREVIEW_CHARS) -> str:
     return preview[:chars].rsplit(" ", 1)[0] + " …"
 
 
-SCORE_COLUMNS = (
-    ("Fused", "weighted reciprocal-rank fusion of the two rankings (higher is better)", 4),
-    ("Dense", "cosine similarity of the question and passage embeddings, -1 to 1", 3),
-    ("Lexical", "BM25 score of the question's terms in the passage, 0 and up", 2),
-)
-
-
-def scores_table(passages: Iterable[Passage]) -> str:
-    """Every retrieved passage, best fused score first, with its fused, dense and lexical
-    scores: each column on its own scale, named in the column's tooltip and the caption."""
-    ranked = sorted(passages, key=lambda p: p.fused_score, reverse=True)
-    rows = "".join(
-        f"<tr><td>{i}</td><td><div class=cw-title>{text(p.title)}</div>"
-        f"<div class=cw-where>{_where(p)}</div>"
-        f"<div class=cw-snippet>{text(plain_preview(p.text))}</div></td>"
-        + "".join(
-            f"<td>{_score(value, digits)}</td>"
-            for value, (_, _, digits) in zip(
-                (p.fused_score, p.dense_score, p.lexical_score), SCORE_COLUMNS, strict=True
-            )
-        )
-        + "</tr>"
-        for i, p in enumerate(ranked, 1)
-    )
-    heads = "".join(f'<th title="{text(note)}">{name}</th>' for name, note, _ in SCORE_COLUMNS)
-    caption = "; ".join(f"{name}: {note}" for name, note, _ in SCORE_COLUMNS)
-    return (
-        f'<table class="cw-scores"><caption>{text(caption)}. &#8212; = not found by that '
-        f"search.</caption><thead><tr><th>#</th><th>Passage</th>{heads}</tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
-    )
-
-
-def _cards(turn: Turn) -> str:
-    answer, aid = turn.answer, turn.aid
-    if answer.citations:
-        return "".join(
-            source_card(c.passage, str(c.n), f"cw-s-{aid}-{c.n}", c.quote, c.answer_span)
-            for c in _unique(answer.citations)
-        )
-    if answer.passages:
-        return '<p class="cw-hint">Closest passages found:</p>' + "".join(
-            source_card(p, f"~{i}", f"cw-s-{aid}-p{i}", None)
-            for i, p in enumerate(answer.passages[:3], 1)
-        )
-    return '<p class="cw-hint">No passage of the documents matches this question.</p>'
-
-
-def _unique(citations: list[Citation]) -> list[Citation]:
+def unique_citations(citations: list[Citation]) -> list[Citation]:
+    """One citation per number (the first), in number order."""
     seen: dict[int, Citation] = {}
     for c in citations:
         seen.setdefault(c.n, c)
     return [seen[n] for n in sorted(seen)]
 
 
-def source_set(turn: Turn, active: bool, show_scores: bool) -> str:
-    """The sources of one answer; only the active set is shown, the script switches sets."""
-    answer = turn.answer
-    kind = "cw-set cw-active" if active else "cw-set"
-    if answer.abstained:
-        kind += " cw-set-abstain"
-    scores = ""
-    if show_scores and answer.passages:
-        scores = (
-            f'<details class="cw-all" open><summary>All {len(answer.passages)} retrieved '
-            f"passages with scores</summary>{scores_table(answer.passages)}</details>"
-        )
-    return (
-        f'<section class="{kind}" id="cw-set-{turn.aid}">'
-        f'<div class="cw-set-head">Sources for <q>{text(answer.question)}</q></div>'
-        f"{_cards(turn)}{scores}</section>"
-    )
+TEMPLATES = Environment(
+    loader=_OneLineLoader(Path(__file__).with_name("templates")),
+    autoescape=True,
+    finalize=_escaped,
+    undefined=StrictUndefined,
+)
+"""The templates' environment: constant once made (Jinja compiles each template once)."""
+TEMPLATES.globals.update(
+    describe=describe,
+    markdown_heading=markdown_heading,
+    quote_window=quote_window,
+    place_of_quote=place_of_quote,
+    cited_rows=cited_rows,
+    plain_preview=plain_preview,
+    unique_citations=unique_citations,
+    score_columns=SCORE_COLUMNS,
+)
+TEMPLATES.filters["decimals"] = lambda value, digits: f"{value:.{digits}f}"
+
+
+def _macro(template: str, name: str) -> Any:
+    return getattr(TEMPLATES.get_template(template).module, name)
+
+
+def lines(value: str) -> str:
+    """Escaped text on one HTML line (line breaks as ``<br>``) so Markdown leaves it alone."""
+    return str(_macro("text.html", "lines")(value))
+
+
+def user_message(question: str) -> str:
+    return TEMPLATES.get_template("question.html").render(question=question)
+
+
+def pending_message(doing: str = "Searching the documents") -> str:
+    return TEMPLATES.get_template("pending.html").render(doing=doing)
+
+
+def _link_markers(answer_text: str, aid: str, numbers: set[int]) -> str:
+    """The answer's text with each marker of a source it has as a link to that source."""
+    link_template = TEMPLATES.get_template("link.html")
+
+    def link(cited: list[int], written: str) -> str:
+        if not set(cited) <= numbers:
+            return written
+        return "".join(link_template.render(aid=aid, n=n) for n in cited)
+
+    return replace_markers(lines(answer_text.strip()), link)
+
+
+def answer_message(answer: Answer, aid: str, final: bool = True) -> str:
+    """The chat bubble of an answer: its text with clickable markers and a one-line footnote."""
+    numbers = {c.n for c in answer.citations}
+    body = Markup(_link_markers(answer.text, aid, numbers) or "&#8230;")
+    return TEMPLATES.get_template("answer.html").render(answer=answer, body=body, final=final)
+
+
+def scores_table(passages: Iterable[Passage]) -> str:
+    """Every retrieved passage, best fused score first, with its fused, dense and lexical
+    scores: each column on its own scale, named in the column's tooltip and the caption."""
+    return str(_macro("scores_table.html", "scores_table")(list(passages)))
 
 
 def sources_panel(turns: list[Turn], show_scores: bool) -> str:
     """Every answer's sources, the latest one visible."""
-    if not turns:
-        return (
-            '<div class="cw-panel cw-empty"><p>Ask a question: the passages that support the '
-            "answer appear here, with the quoted words highlighted.</p></div>"
-        )
-    sets = "".join(
-        source_set(turn, i == len(turns) - 1, show_scores) for i, turn in enumerate(turns)
-    )
-    return f'<div class="cw-panel">{sets}</div>'
+    return TEMPLATES.get_template("sources_panel.html").render(turns=turns, show_scores=show_scores)

@@ -20,8 +20,8 @@ def load_models(engine: Any) -> Callable[[], None]:
     tokenizer and text-kind model."""
 
     def load() -> None:
+        from app.gate.text_kind import default_text_kind
         from app.reader.model import shared_reader
-        from app.reader.text_kind import default_text_kind
 
         embedder = getattr(engine.retriever, "embedder", None)
         if embedder is not None:

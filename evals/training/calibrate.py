@@ -17,7 +17,7 @@ paragraphs that no training example contains are held out too, grouped into docu
 
 The reader is surer of itself in edited prose than in informal text, answerable or not, so
 the refusal threshold is fitted for each kind of text, and a classifier of the kind of text
-(``app.reader.text_kind``) is fitted first on the training articles' paragraphs.
+(``app.gate.text_kind``) is fitted first on the training articles' paragraphs.
 
 Writes ``app/reader/calibration.toml`` and ``app/reader/weights/text_kind.npz`` and prints
 held-out figures.
@@ -36,17 +36,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from app.reader.calibration import (
-    CALIBRATION_FILE,
-    FEATURES,
-    RefusalModel,
-    RerankWeights,
-    features,
-)
-from app.reader.evidence import Evidence
+from app.gate.calibration import CALIBRATION_FILE, RefusalModel
+from app.gate.evidence import Evidence, RerankWeights
+from app.gate.features import FEATURES, features
+from app.gate.text_kind import TEXT_KIND_FILE, TextKindModel
 from app.reader.reading import Reading
-from app.reader.text_kind import TEXT_KIND_FILE, TextKindModel
-from evals.metrics.squad import contains_gold
+from evals.suite.metrics.squad import contains_gold
 from evals.training.data import Article, Paragraph, training_split
 from evals.training.train import training_examples
 from retriever.passage import Passage

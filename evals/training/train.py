@@ -27,7 +27,7 @@ from typing import Any
 
 from app.reader.model import READER_WEIGHTS, new_reader, tokenizer, trained_state
 from app.reader.reading import MAX_LENGTH, STRIDE, read
-from evals.metrics.squad import f1 as span_f1
+from evals.suite.metrics.squad import f1 as span_f1
 from evals.training.data import (
     Article,
     Example,

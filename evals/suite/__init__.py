@@ -1,0 +1,1 @@
+"""The eval suite: `citewise eval` runs the bundled dataset (and a SQuAD sample) and scores it."""
