@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 EmbedProgress = Callable[[int, int], None]
 QUERY_THREADS = 1
-"""Torch threads for one query. A question is a few dozen tokens: one thread embeds it in
+"""Threads for one query. A question is a few dozen tokens: one thread embeds it in
 about 15 ms on a 2-core machine, while two threads wait on each other as soon as anything
 else runs (p95 270-900 ms under load, measured with evals.bench.retrieval)."""
 

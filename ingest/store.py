@@ -88,6 +88,7 @@ def index_settings(settings: Settings) -> dict[str, str | int]:
     """Everything that must match for two vectors or two chunkings to be comparable."""
     return {
         "embedding_model": settings.embedding_model,
+        "embedding_runtime": settings.embedding_runtime.value,
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
         "chunker_version": CHUNKER_VERSION,

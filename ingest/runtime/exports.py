@@ -1,6 +1,6 @@
 """ONNX copies of a sentence-transformers encoder, exported offline from its own weights.
 
-An export is cached under ``<cache>/models/<model folder>-<weights digest>/``: the digest
+An export is cached under ``<cache>/models/<weights digest>/``: the digest
 covers the files that define the network (``config.json`` and the weights), so new weights
 get a new folder and never meet an old export. A manifest beside the exports records each
 file's SHA-256; a file that no longer matches it (truncated, edited, half-written) is
@@ -73,8 +73,9 @@ def weights_digest(model_dir: Path) -> str:
 
 
 def export_folder(model_dir: Path, cache_dir: Path | None = None) -> Path:
-    """Where the exports of the model in ``model_dir`` live."""
-    return models_cache(cache_dir) / f"{model_dir.name}-{weights_digest(model_dir)[:16]}"
+    """Where the exports of the model in ``model_dir`` live: named by its weights alone, so
+    the same weights in another folder share them."""
+    return models_cache(cache_dir) / weights_digest(model_dir)[:16]
 
 
 def _read_manifest(folder: Path) -> dict[str, str]:
@@ -92,6 +93,7 @@ def _write_manifest(folder: Path, files: dict[str, str]) -> None:
 def _replace_atomically(path: Path, data: bytes) -> None:
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as handle:
         handle.write(data)
+    os.chmod(handle.name, 0o644)
     os.replace(handle.name, path)
 
 
@@ -131,6 +133,11 @@ def _quantize(source: Path, target: Path) -> None:
     quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
 
 
+def _matches(path: Path, files: dict[str, str]) -> bool:
+    """Whether ``path`` exists with the digest the manifest recorded for it."""
+    return path.is_file() and files.get(path.name) == file_digest(path)
+
+
 def _file_name(precision: Precision) -> str:
     return f"model-{precision.value}.onnx"
 
@@ -139,7 +146,7 @@ def _export(model_dir: Path, folder: Path, precision: Precision) -> Path:
     """Writes the export of ``precision`` (and the fp32 one it is made from) into ``folder``."""
     files = _read_manifest(folder)
     fp32 = folder / _file_name(Precision.FP32)
-    if files.get(fp32.name) != (file_digest(fp32) if fp32.is_file() else None):
+    if not _matches(fp32, files):
         partial = fp32.with_name(".partial-" + fp32.name)
         _export_fp32(model_dir, partial)
         os.replace(partial, fp32)
@@ -164,8 +171,7 @@ def exported_model(model_dir: Path, precision: Precision, cache_dir: Path | None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with FileLock(str(folder / ".export.lock")):
-            expected = _read_manifest(folder).get(target.name)
-            if expected is not None and target.is_file() and file_digest(target) == expected:
+            if _matches(target, _read_manifest(folder)):
                 return target
             return _export(model_dir, folder, precision)
     except OSError as exc:
