@@ -17,19 +17,21 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from app.answer import Answer, Answerer, AnswerRequest, Backend
 from app.errors import BackendError, EmptyIndexError
 from app.extractive import ReaderAnswerer, refusal
 from app.followup import search_query, validate_history
-from app.gate.calibration import Calibration, default_calibration
+from app.gate.calibration import Calibration
 from app.gate.decision import AnswerGate, Verdict
 from app.parts_answer import joined_answer
+from app.protocols import ReaderModels
 from app.question_parts import question_parts
 from app.scope import describe, resolve_scope
-from ingest.errors import QueryError
+from ingest.protocols import DocumentCatalog
 from ingest.settings import Settings
+from retriever.protocols import Retriever
+from retriever.question import clean_question
 
 LLM_SETTINGS_HINT = (
     "set llm_base_url for an OpenAI-compatible server (e.g. CITEWISE_LLM_BASE_URL="
@@ -39,23 +41,28 @@ LLM_SETTINGS_HINT = (
 
 
 class AnswerEngine:
-    """Answers questions from a retriever's passages with the extractive or the LLM backend."""
+    """Answers questions from a retriever's passages with the extractive or the LLM backend.
+
+    ``documents`` is the index the retriever searches (to resolve a scope and to tell an empty
+    index from a question nothing matches); ``models`` loads the reader on the first question.
+    ``app.composition.Components(settings).engine`` builds one from settings.
+    """
 
     def __init__(
-        self, retriever: Any, settings: Settings, calibration: Calibration | None = None
+        self,
+        retriever: Retriever,
+        documents: DocumentCatalog,
+        settings: Settings,
+        *,
+        models: ReaderModels,
+        calibration: Calibration,
     ) -> None:
         self.retriever = retriever
+        self.documents = documents
         self.settings = settings
-        self.gate = AnswerGate(calibration or default_calibration(), settings.abstain_threshold)
+        self.gate = AnswerGate(calibration, models, settings.abstain_threshold)
         self.reader_answerer = ReaderAnswerer()
         self._llm: Answerer | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> AnswerEngine:
-        """An engine on the index named by ``settings`` (opens the store and model once)."""
-        from retriever.hybrid import open_retriever
-
-        return cls(open_retriever(settings), settings)
 
     def backends(self) -> list[Backend]:
         """The backends that can answer now: extractive, plus llm when one is configured."""
@@ -90,7 +97,7 @@ class AnswerEngine:
         """
         answerer = self._answerer(backend)
         messages = validate_history(list(history))
-        question = _clean(question, self.settings.max_question_chars)
+        question = clean_question(question, self.settings.max_question_chars)
         k = top_k or self.settings.top_k
         searched = self._scope(scope)
         parts = question_parts(question) if answerer is self.reader_answerer else [question]
@@ -170,12 +177,11 @@ class AnswerEngine:
         """The ids of the documents ``scope`` picks; None (every document) when empty."""
         if not [entry for entry in scope if entry.strip()]:
             return None
-        return resolve_scope(scope, (r.doc_id for r in self.retriever.store.documents()))
+        return resolve_scope(scope, (r.doc_id for r in self.documents.documents()))
 
     def _check_index(self) -> None:
         """No passage at all usually means an empty index: say how to fill it."""
-        store = getattr(self.retriever, "store", None)
-        if store is not None and not store.has_documents():
+        if not self.documents.has_documents():
             raise EmptyIndexError(
                 "The index is empty: there are no documents to answer from",
                 "run 'citewise ingest corpus/', or ingest your own folder, first",
@@ -207,12 +213,6 @@ def _llm_configured(settings: Settings) -> bool:
     if settings.llm_provider == "openai":
         return bool(settings.llm_base_url)
     return bool(settings.llm_model)
-
-
-def _clean(question: object, max_chars: int) -> str:
-    if not isinstance(question, str) or not question.strip():
-        raise QueryError("The question is empty", "type a question about your documents")
-    return question.strip()[:max_chars]
 
 
 def _ms(start: float, end: float) -> float:

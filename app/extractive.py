@@ -11,18 +11,17 @@ without it. Both come from the document's layout, not from the wording of the qu
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from app.answer import CANNOT_ANSWER, Answer, AnswerRequest, Backend, Citation
 from app.citations import mark, marker
 from app.gate.evidence import Evidence, ReadPassage
+from ingest.text.lists import LIST_ITEM
 from ingest.text.sentences import sentence_spans
 
 CLOSEST_PASSAGES = 3
 MAX_LIST_ITEMS = 15
 """A longer list (an index, a table of contents) is quoted up to this many items."""
-_LIST_ITEM = re.compile(r"[ \t]*(?:[-*+\u2022]|\d{1,3}[.)])[ \t]+\S")
 
 
 class ReaderAnswerer:
@@ -88,7 +87,7 @@ def _list_items(text: str) -> list[tuple[int, int]]:
     """Offsets of the lines that are list items ("- ...", "* ...", "1. ...")."""
     items, position = [], 0
     for line in text.splitlines(keepends=True):
-        if _LIST_ITEM.match(line):
+        if LIST_ITEM.match(line):
             items.append((position, position + len(line.rstrip())))
         position += len(line)
     return items

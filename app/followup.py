@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from app.answer import CANNOT_ANSWER
 from app.citations import strip_markers
 from app.errors import HistoryError
+from ingest.text.sentences import sentence_spans
+from ingest.text.stopwords import QUESTION_WORDS
 from ingest.text.words import content_stems, words
 
 _REFERRING = frozenset(
@@ -21,10 +23,6 @@ _REFERRING = frozenset(
     such former latter same il elle ils elles lui leur leurs celui celle ceux cela ça y""".split()
 )
 _ELLIPSIS = re.compile(r"^\s*(and|what about|how about|et|also|same|then)\b", re.IGNORECASE)
-_QUESTION_WORDS = frozenset(
-    "what which who whom whose when where why how many much quel quelle quels quelles qui "
-    "quand combien comment".split()
-)
 MIN_OWN_TERMS = 2
 MAX_ADDED_WORDS = 8
 
@@ -51,7 +49,7 @@ def needs_context(question: str) -> bool:
     folded = [w.folded for w in words(question)]
     if any(w in _REFERRING for w in folded) or _ELLIPSIS.match(question):
         return True
-    own = [t for t in content_stems(question) if t not in _QUESTION_WORDS]
+    own = [t for t in content_stems(question) if t not in QUESTION_WORDS]
     return len(own) < MIN_OWN_TERMS
 
 
@@ -98,6 +96,6 @@ def _first_sentence(answer: str) -> str:
     """The answer's first sentence without markers; nothing if it was a refusal."""
     if answer.startswith(CANNOT_ANSWER):
         return ""
-    text = strip_markers(answer).strip()
-    match = re.search(r"[.!?](\s|$)", text)
-    return text[: match.end()] if match else text
+    text = strip_markers(answer)
+    spans = sentence_spans(text)
+    return text[spans[0][0] : spans[0][1]] if spans else ""

@@ -1,9 +1,9 @@
 """Does a passage support a sentence? A cheap, explainable lexical check.
 
 Used to vet an LLM's sentences before they are shown: a sentence is supported by a passage when
-a window of one to three consecutive passage sentences holds most of its content words (folded
-and stemmed as ``ingest.text.words`` does), every number it states, every capitalised name it
-uses, and any negation it makes.
+a window of one to three consecutive passage sentences holds most of its content words (as
+``ingest.text`` splits, folds and stems them), every number it states, every capitalised name
+it uses, and any negation it makes.
 
 Known limitation: the check is lexical. A sentence that drops a negation the passage makes
 ("X is 330 m tall" against "X is not 330 m tall"), or that swaps who did what to whom with the
@@ -12,12 +12,13 @@ same words, still counts as supported.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from ingest.text import words as terms
+from ingest.text.numbers import NUMBER_WORDS, ORDINALS, numeral
 from ingest.text.sentences import sentence_spans
-from ingest.text.words import fold, stem
+from ingest.text.stemming import stem
+from ingest.text.stopwords import SOURCE_TALK
+from ingest.text.words import IGNORED, words
 
 MIN_COVERAGE = 0.6
 """Share of the sentence's content words the supporting window must contain."""
@@ -28,23 +29,13 @@ MAX_WINDOW = 3
 WINDOW_PENALTY = 0.25
 """Coverage a quote must gain per extra sentence, so quotes stay as short as they can."""
 
-STOPWORDS = terms.STOPWORDS | frozenset(
-    """
-    above according again against am answer based because below document documents down during
-    few further hers herself himself known myself once one's ours ourselves over passage passages
-    question says states text themselves too under yourself yourselves
-    """.split()  # noqa: SIM905 - a word list reads better as prose
-)
-"""The answerer's stopwords plus the words an LLM uses to talk about its sources."""
+LEFT_OUT = IGNORED | SOURCE_TALK
+"""The words left out of every comparison plus those an LLM uses to talk about its sources."""
 
 NEGATIONS = frozenset({"not", "no", "never", "none", "nor", "cannot", "without"})
 
-NUMBER_WORDS = {word: str(value) for word, value in terms.NUMBER_WORDS.items()} | {
-    "first": "1", "second": "2", "third": "3",
-}  # fmt: skip
+NUMBERS = {word: str(value) for word, value in (NUMBER_WORDS | ORDINALS).items()}
 """Number words as the digits they stand for; small ordinals count as their number."""
-
-_WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
 @dataclass(frozen=True)
@@ -53,38 +44,33 @@ class _Terms:
     required: frozenset[str]
 
 
-def _number(token: str) -> str:
-    """Normalise a numeral: drop thousands separators ("1,200" -> "1200")."""
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", token):
-        return token.replace(",", "")
-    return token
-
-
 def _terms(text: str) -> _Terms:
+    """The content terms of ``text`` and those a supporting passage must hold: its numbers,
+    the names it capitalises after its first word, and a negation as ``<not>``. The parts of
+    a compound ("Jean-Pierre", "COVID-19") count one by one."""
     content: set[str] = set()
     required: set[str] = set()
-    for i, match in enumerate(_WORD.finditer(text)):
-        raw = match.group()
-        word = fold(raw)
-        if word[0].isdigit():
-            term = _number(word)
+    for i, word in enumerate(words(text)):
+        named = word.is_capitalised and i > 0
+        for part in word.folded.split("-"):
+            if part[:1].isdigit():
+                content.add(numeral(part))
+                required.add(numeral(part))
+                continue
+            part = part.removesuffix("'s")
+            if part.endswith("n't") or part in NEGATIONS:
+                required.add("<not>")
+                continue
+            if part in NUMBERS:
+                content.add(NUMBERS[part])
+                required.add(NUMBERS[part])
+                continue
+            if part in LEFT_OUT or len(part) < 2:
+                continue
+            term = stem(part)
             content.add(term)
-            required.add(term)
-            continue
-        word = word.removesuffix("'s")
-        if word.endswith("n't") or word in NEGATIONS:
-            required.add("<not>")
-            continue
-        if word in NUMBER_WORDS:
-            content.add(NUMBER_WORDS[word])
-            required.add(NUMBER_WORDS[word])
-            continue
-        if word in STOPWORDS or len(word) < 2:
-            continue
-        term = stem(word)
-        content.add(term)
-        if raw[0].isupper() and i > 0:
-            required.add(term)
+            if named:
+                required.add(term)
     return _Terms(frozenset(content), frozenset(required))
 
 

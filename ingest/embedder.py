@@ -1,18 +1,20 @@
 """Sentence embeddings, loaded only when something actually needs embedding.
 
 Loading the model costs seconds, so a no-op re-ingest never does it: the model is built on the
-first ``embed_*`` call. One instance per model name is shared by the whole process.
+first ``embed_*`` call. The composition root (``app.composition``) keeps the one instance a
+process shares.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.errors import EmbeddingModelError
+from ingest.protocols import EmbedProgress
 from ingest.runtime import EmbeddingRuntime
 from ingest.runtime.encoders import OnnxEncoder, SentenceEncoder, TorchEncoder
 from ingest.runtime.exports import Precision
@@ -21,7 +23,6 @@ from ingest.settings import PACKAGED_EMBEDDING_MODEL
 if TYPE_CHECKING:
     from ingest.settings import Settings
 
-EmbedProgress = Callable[[int, int], None]
 QUERY_THREADS = 1
 """Threads for one query. A question is a few dozen tokens: one thread embeds it in
 about 15 ms on a 2-core machine, while two threads wait on each other as soon as anything
@@ -118,23 +119,13 @@ class Embedder:
         return self._encode([text], QUERY_THREADS)[0]
 
 
-_embedders: dict[str, Embedder] = {}
-_embedders_lock = threading.Lock()
-
-
-def get_embedder(settings: Settings) -> Embedder:
-    """The shared embedder for ``settings.embedding_model`` on ``settings.embedding_runtime``
-    (the model loads on first use)."""
-    key = f"{settings.embedding_model} on {settings.embedding_runtime}"
-    with _embedders_lock:
-        embedder = _embedders.get(key)
-        if embedder is None:
-            embedder = Embedder(
-                settings.embedding_model,
-                settings.embedding_batch_size,
-                settings.embedding_runtime,
-                settings.embedding_threads,
-                settings.model_cache_dir,
-            )
-            _embedders[key] = embedder
-        return embedder
+def new_embedder(settings: Settings) -> Embedder:
+    """An embedder for ``settings.embedding_model`` on ``settings.embedding_runtime`` (the
+    model loads on first use)."""
+    return Embedder(
+        settings.embedding_model,
+        settings.embedding_batch_size,
+        settings.embedding_runtime,
+        settings.embedding_threads,
+        settings.model_cache_dir,
+    )

@@ -66,6 +66,13 @@ CHUNK_COLUMNS = ("text", "meta")
 index written before they existed has them added and filled once (``ChunkStore``)."""
 TEXTS = "texts"
 """The ``meta`` key saying that every chunk's text and metadata are stored."""
+ANALYZER = "analyzer"
+"""The ``meta`` key of the ``ANALYZER_VERSION`` the postings were built with."""
+ANALYZER_VERSION = 2
+"""Version of the analysis ``chunk_terms`` applies (``ingest.text.index_terms``), bumped with
+every change to it: postings built with another version are rebuilt from ``chunks``.
+1: a light English and French suffix stripper; 2: the project's one stemmer (Snowball English)
+and its stop words."""
 GENERATION = "generation"
 """The ``meta`` key of a random id that the postings' marker repeats: postings of another
 SQLite file (one deleted and made again, or cleared) are rebuilt, not trusted."""
@@ -101,6 +108,11 @@ def _flagged(db: sqlite3.Connection, key: str) -> bool:
 def _new_generation(db: sqlite3.Connection) -> None:
     """Gives the file a new ``GENERATION``: postings written for the old one are rebuilt."""
     db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (GENERATION, uuid.uuid4().hex))
+
+
+def _record_analyzer(db: sqlite3.Connection) -> None:
+    """Records that the postings of the current generation use ``ANALYZER_VERSION``."""
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (ANALYZER, str(ANALYZER_VERSION)))
 
 
 def _flag(db: sqlite3.Connection, key: str) -> None:
@@ -148,6 +160,7 @@ class LexicalIndex:
         self._db.executescript(_SCHEMA)
         self._add_chunk_columns()
         self._upgrade_from_fts5()
+        self._follow_analyzer()
 
     def _start_over(self, exc: sqlite3.DatabaseError) -> None:
         """Replaces a damaged file by an empty one: it is derived from the store's records,
@@ -183,6 +196,16 @@ class LexicalIndex:
             _new_generation(db)
             for statement in _FTS5_LEFTOVERS:
                 db.execute(statement)
+
+    def _follow_analyzer(self) -> None:
+        """Gives the file a new generation when its postings were built with another analyzer,
+        so they are rebuilt with this one (their SQLite record does not depend on it)."""
+        with self._transaction() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (ANALYZER,)).fetchone()
+            if row is not None and row[0] == str(ANALYZER_VERSION):
+                return
+            _new_generation(db)
+            _record_analyzer(db)
 
     def _add_chunk_columns(self) -> None:
         """Adds the chunk text columns to an index written before them (the store fills them);
@@ -317,6 +340,7 @@ class LexicalIndex:
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             db.execute("INSERT INTO meta VALUES ('synced', ?)", (synced,))
             _new_generation(db)
+            _record_analyzer(db)
             _flag(db, TEXTS)
         self.update_postings()
 

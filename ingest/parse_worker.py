@@ -4,14 +4,14 @@ A small file can cost minutes of CPU in a parsing library (a .docx of 100,000 em
 paragraphs, a PDF page of a million drawing operators). A thread cannot be stopped, so the
 work runs in one long-lived child process: each file is sent to it, and if no answer comes
 within ``max_parse_seconds`` the child is killed, the file reported, and a fresh child
-started for the next file. The child is started once per process on first use (about a
-quarter of a second) and reused, so a run of many small files pays for it once, and a re-run
-where nothing changed never starts it.
+started for the next file. The child starts on first use (about a quarter of a second) and is
+reused by its ``ParseWorker``, so a run of many small files pays for it once, and a re-run
+where nothing changed never starts it. The composition root (``app.composition``) keeps the
+worker a process shares.
 """
 
 from __future__ import annotations
 
-import atexit
 import multiprocessing
 import threading
 from dataclasses import dataclass, field, replace
@@ -38,6 +38,9 @@ class ParseJob:
     chunk_size: int
     chunk_overlap: int
     max_unzipped_mb: float
+    max_parse_seconds: float = 180.0
+    """The per-file time limit the worker is held to; a third of it may go to finding a
+    PDF's ruled tables, so a long ruled report keeps its text rather than being killed."""
 
 
 @dataclass(frozen=True)
@@ -54,36 +57,57 @@ class Attached:
 
 @dataclass(frozen=True)
 class Parsed:
+    """A parsed file as the ingest needs it: the document's title and text (its blocks,
+    the chunker's input, are left out: a 100,000-row sheet has as many), and its chunks."""
+
     document: ParsedDocument
     chunks: list[Chunk]
     attached: list[Attached] = field(default_factory=list)
 
 
+TABLE_SHARE = 1 / 3
+"""Share of the per-file time limit that finding a PDF's ruled tables may take."""
+
+
+def _load(job: ParseJob, path: Path, data: bytes) -> ParsedDocument:
+    from ingest.loaders import load_document
+
+    return load_document(
+        path,
+        data,
+        max_unzipped_mb=job.max_unzipped_mb,
+        table_seconds=job.max_parse_seconds * TABLE_SHARE,
+    )
+
+
+def _sent(document: ParsedDocument) -> ParsedDocument:
+    """The document without what the ingest does not use once it is chunked."""
+    return replace(document, blocks=[], attachments=())
+
+
 def _attached(job: ParseJob, name: str, data: bytes) -> Attached:
     from ingest.chunker import chunk_document
-    from ingest.loaders import load_document
 
     doc_id = f"{job.doc_id}/{name}"
     try:
-        document = load_document(Path(name), data, max_unzipped_mb=job.max_unzipped_mb)
+        document = _load(job, Path(name), data)
     except DocumentError as exc:
         return Attached(name, doc_id, None, error=str(exc))
     chunks = chunk_document(document, doc_id, job.source, job.chunk_size, job.chunk_overlap)
-    return Attached(name, doc_id, document, chunks)
+    return Attached(name, doc_id, _sent(document), chunks)
 
 
 def parse_and_chunk(job: ParseJob) -> Parsed:
     """The work itself, as the child runs it (callable directly too). A file's attachments
-    are parsed as documents of their own; their bytes are not sent back."""
+    are parsed as documents of their own; their bytes and the blocks are not sent back."""
     from ingest.chunker import chunk_document
     from ingest.limits import check_runs
-    from ingest.loaders import load_document
 
-    document = load_document(job.path, job.data, max_unzipped_mb=job.max_unzipped_mb)
+    document = _load(job, job.path, job.data)
     check_runs(document.text, job.chunk_size)
     chunks = chunk_document(document, job.doc_id, job.source, job.chunk_size, job.chunk_overlap)
     attached = [_attached(job, name, data) for name, data in document.attachments]
-    return Parsed(replace(document, attachments=()), chunks, attached)
+    return Parsed(_sent(document), chunks, attached)
 
 
 def _serve(conn: Connection) -> None:
@@ -118,6 +142,10 @@ class ParseWorker:
         theirs.close()
         self._process, self._conn = process, ours
         return ours
+
+    def close(self) -> None:
+        """Stops the child, if any (for ``contextlib.closing``)."""
+        self.stop()
 
     def stop(self) -> int | None:
         """Kills the child (if any) and returns its exit code."""
@@ -161,12 +189,3 @@ class ParseWorker:
             raise DocumentError(message, hint)
         parsed: Parsed = value
         return parsed
-
-
-_shared = ParseWorker()
-atexit.register(_shared.stop)
-
-
-def parse_in_worker(job: ParseJob, timeout_s: float) -> Parsed:
-    """Parse ``job`` in this process's shared worker (see the module docstring)."""
-    return _shared.run(job, timeout_s)

@@ -19,9 +19,9 @@ import ctypes
 import ctypes.util
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ingest.crash import crash_point
 from ingest.display import quoted
@@ -29,8 +29,13 @@ from ingest.errors import CitewiseError, StoreError
 from ingest.store import ChunkStore
 
 if TYPE_CHECKING:
+    from ingest.protocols import DocumentEmbedder
     from ingest.settings import Settings
-    from ingest.sync import Progress, SyncReport
+
+Report = TypeVar("Report")
+Fill = Callable[[ChunkStore, "Settings", Sequence[Path]], Report]
+"""Ingests the paths being rebuilt into the empty store it is given, with these settings,
+leaving the folders given out of its walk; what it returns, ``rebuild_index`` returns."""
 
 STAGING_PREFIX = "."
 STAGING_SUFFIX = ".rebuild"
@@ -89,16 +94,16 @@ def _check_paths(paths: Sequence[Path]) -> None:
 def rebuild_index(
     paths: Sequence[Path],
     settings: Settings,
+    fill: Fill[Report],
     *,
-    progress: Progress | None = None,
+    embedder: DocumentEmbedder,
     exclude: Sequence[Path] = (),
-) -> SyncReport:
-    """Re-ingests ``paths`` into a new index that replaces the old one only once complete."""
+) -> Report:
+    """Fills a new index with ``fill`` (an ingest of ``paths``) that replaces the old one only
+    once complete."""
     _check_paths(paths)
     if settings.chroma_url:
-        return _rebuild_on_server(paths, settings, progress, exclude)
-    from ingest.sync import sync_paths
-
+        return _rebuild_on_server(settings, fill, embedder, exclude)
     store_dir = settings.store_dir.absolute()
     staging = staging_folder(store_dir)
     _discard_leftover(staging, store_dir, settings)
@@ -106,9 +111,7 @@ def rebuild_index(
     try:
         store = ChunkStore.open(staged)
         try:
-            report = sync_paths(
-                list(paths), staged, store=store, progress=progress, exclude=[store_dir, *exclude]
-            )
+            report = fill(store, staged, [store_dir, *exclude])
         finally:
             store.close()
     except BaseException:
@@ -126,13 +129,11 @@ def rebuild_index(
 
 
 def _rebuild_on_server(
-    paths: Sequence[Path], settings: Settings, progress: Progress | None, exclude: Sequence[Path]
-) -> SyncReport:
+    settings: Settings, fill: Fill[Report], embedder: DocumentEmbedder, exclude: Sequence[Path]
+) -> Report:
     """Drops the index on the Chroma server only once the embedding model is known to load."""
-    from ingest.embedder import get_embedder
-    from ingest.sync import sync_paths
 
-    get_embedder(settings).embed_documents(["citewise rebuild check"])
+    embedder.embed_documents(["citewise rebuild check"])
     store = ChunkStore.open(settings)
     store.reset()
-    return sync_paths(list(paths), settings, store=store, progress=progress, exclude=exclude)
+    return fill(store, settings, exclude)

@@ -16,31 +16,35 @@ the same as adding it to a small one; pruning a folder reads every record.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from ingest.crash import crash_point
 from ingest.display import counted, quoted, shown
 from ingest.errors import DocumentError
 from ingest.lock import Waiting
+from ingest.rebuild import rebuild_index
 from ingest.records import Chunk, DocumentRecord
 from ingest.store import ChunkStore, NewVersion
 from ingest.walk import Finding, FoundFile, Verdict, inspect_named, is_utf8, walk
 
 if TYPE_CHECKING:
-    from ingest.embedder import Embedder
     from ingest.loaders import ParsedDocument
-    from ingest.parse_worker import Attached
+    from ingest.parse_worker import Attached, ParseWorker
+    from ingest.protocols import DocumentEmbedder
     from ingest.settings import Settings
 
 Progress = Callable[[str, int, int], None]
 EMBED_GROUP_CHUNKS = 512
-"""Chunks of several documents are embedded together: bigger length-sorted batches."""
+"""Chunks of several documents are embedded together: bigger length-sorted batches. A
+document with more chunks than this is embedded a slice at a time as the store writes it
+(see ``_EmbeddedOnRead``)."""
 
 
 class FileStatus(StrEnum):
@@ -154,6 +158,30 @@ def embedding_text(chunk: Chunk) -> str:
     return "\n".join(p for p in parts if p)
 
 
+class _EmbeddedOnRead(Sequence[Sequence[float]]):
+    """The vectors of a document's chunks, embedded a slice at a time when the store reads
+    that slice (it writes chunks in batches): memory for one batch of vectors rather than
+    the whole document's. A slice read twice is embedded twice."""
+
+    def __init__(
+        self, chunks: Sequence[Chunk], embed: Callable[[list[str]], list[list[float]]]
+    ) -> None:
+        self._chunks = chunks
+        self._embed = embed
+
+    def __len__(self) -> int:
+        return len(self._chunks)
+
+    @overload
+    def __getitem__(self, index: int) -> Sequence[float]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Sequence[float]]: ...
+    def __getitem__(self, index: int | slice) -> Sequence[float] | Sequence[Sequence[float]]:
+        if isinstance(index, slice):
+            return self._embed([embedding_text(c) for c in self._chunks[index]])
+        return self._embed([embedding_text(self._chunks[index])])[0]
+
+
 def _megabytes(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
@@ -163,19 +191,22 @@ class _Sync:
         self,
         settings: Settings,
         store: ChunkStore,
+        embedder: DocumentEmbedder,
+        parser: ParseWorker,
         progress: Progress | None,
         exclude: Sequence[Path] = (),
     ) -> None:
         self.settings = settings
         self.exclude = [Path(p) for p in exclude]
         self.store = store
+        self.embedder = embedder
+        self.parser = parser
         self.progress = progress
         self.report = SyncReport()
         self.records: dict[str, DocumentRecord] = {}
         self.damaged: set[str] = set()
         self.claimed: dict[str, Path] = {}
         self.pending: list[_Pending] = []
-        self._embedder: Embedder | None = None
 
     def _tell(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:
@@ -241,7 +272,7 @@ class _Sync:
     def visit(self, candidate: _Candidate) -> None:
         """Skips an unchanged file, or parses and chunks it for the next embedding group."""
         from ingest.loaders import carries_attachments
-        from ingest.parse_worker import ParseJob, parse_in_worker
+        from ingest.parse_worker import ParseJob
 
         path, doc_id = candidate.path, candidate.doc_id
         try:
@@ -282,8 +313,9 @@ class _Sync:
                 chunk_size=self.settings.chunk_size,
                 chunk_overlap=self.settings.chunk_overlap,
                 max_unzipped_mb=self.settings.max_unzipped_mb,
+                max_parse_seconds=self.settings.max_parse_seconds,
             )
-            result = parse_in_worker(job, self.settings.max_parse_seconds)
+            result = self.parser.run(job, self.settings.max_parse_seconds)
             parsed, chunks = result.document, result.chunks
             if not chunks:
                 raise DocumentError("no text to index")
@@ -358,26 +390,38 @@ class _Sync:
             self._queue(part, item.doc_id, item.document, item.chunks, source, digest, old)
 
     def flush(self) -> None:
-        """Embeds the pending documents together, then writes each in crash-safe order."""
+        """Embeds the pending documents together, then writes each in crash-safe order. A
+        big document's vectors are made as the store reads them, so they are never all held
+        at once (a 100,000-row sheet has thousands of chunks)."""
         if not self.pending:
             return
-        from ingest.embedder import get_embedder
-
         chunks = [c for p in self.pending for c in p.chunks]
         self.store.check_room(chunks, [p.record for p in self.pending])
-        if self._embedder is None:
-            self._embedder = get_embedder(self.settings)
+        embedder = self.embedder
+        total, done = len(chunks), 0
 
-        def embedded(done: int, total: int) -> None:
-            self._tell("embed", done, total)
-            crash_point("mid_embed")
+        def embed(texts: list[str]) -> list[list[float]]:
+            nonlocal done
+            base = done
 
-        vectors = self._embedder.embed_documents([embedding_text(c) for c in chunks], embedded)
-        versions, offset = [], 0
+            def embedded(finished: int, _: int) -> None:
+                self._tell("embed", base + finished, total)
+                crash_point("mid_embed")
+
+            vectors = embedder.embed_documents(texts, embedded)
+            done += len(texts)
+            return vectors
+
+        small = [p for p in self.pending if len(p.chunks) <= EMBED_GROUP_CHUNKS]
+        together = iter(embed([embedding_text(c) for p in small for c in p.chunks]))
+        versions = []
         for item in self.pending:
-            part = vectors[offset : offset + len(item.chunks)]
-            offset += len(item.chunks)
-            versions.append(NewVersion(item.record, item.chunks, part))
+            vectors: Sequence[Sequence[float]] = (
+                [next(together) for _ in item.chunks]
+                if len(item.chunks) <= EMBED_GROUP_CHUNKS
+                else _EmbeddedOnRead(item.chunks, embed)
+            )
+            versions.append(NewVersion(item.record, item.chunks, vectors))
         self.store.put(versions)
         for item in self.pending:
             self.records[item.record.doc_id] = item.record
@@ -413,6 +457,8 @@ def sync_paths(
     settings: Settings,
     *,
     store: ChunkStore | None = None,
+    embedder: DocumentEmbedder | None = None,
+    parser: ParseWorker | None = None,
     rebuild: bool = False,
     prune: bool = True,
     progress: Progress | None = None,
@@ -427,16 +473,45 @@ def sync_paths(
     index was built with another model or chunking, unless ``rebuild``. Folders in
     ``exclude`` (besides the index itself) are not walked into. Holds the index's write lock
     throughout; if another process holds it, ``waiting`` is told who, and the run waits for it.
+    ``embedder`` and ``parser`` default to new ones (the parser's child stops at the end).
     """
-    if rebuild:
-        from ingest.rebuild import rebuild_index
+    from ingest.embedder import new_embedder
+    from ingest.parse_worker import ParseWorker
 
-        return rebuild_index(paths, settings, progress=progress, exclude=exclude)
+    embedder = embedder or new_embedder(settings)
+    if parser is None:
+        with contextlib.closing(ParseWorker()) as own:
+            return sync_paths(
+                paths,
+                settings,
+                store=store,
+                embedder=embedder,
+                parser=own,
+                rebuild=rebuild,
+                prune=prune,
+                progress=progress,
+                waiting=waiting,
+                exclude=exclude,
+            )
+    if rebuild:
+
+        def fill(fresh: ChunkStore, staged: Settings, left_out: Sequence[Path]) -> SyncReport:
+            return sync_paths(
+                paths,
+                staged,
+                store=fresh,
+                embedder=embedder,
+                parser=parser,
+                progress=progress,
+                exclude=left_out,
+            )
+
+        return rebuild_index(paths, settings, fill, embedder=embedder, exclude=exclude)
     store = store or ChunkStore.open(settings)
     with store.lock.hold(waiting=waiting):
         store.check_settings()
         store.check_vectors()
-        run = _Sync(settings, store, progress, exclude)
+        run = _Sync(settings, store, embedder, parser, progress, exclude)
         run.damaged = store.repair()
         found, folders = run.candidates([Path(p) for p in paths])
         run.records = store.records(c.doc_id for c in found)

@@ -10,10 +10,6 @@ from ingest.records import Chunk
 from retriever.passage import Passage
 
 
-class QueryEmbedder(Protocol):
-    def embed_query(self, text: str) -> list[float]: ...
-
-
 class VectorStore(Protocol):
     def query(
         self, embedding: Sequence[float], n: int, doc_ids: Sequence[str] | None = None

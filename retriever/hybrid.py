@@ -5,17 +5,15 @@ when the question is in another language than the corpus. For a multilingual cor
 ``CITEWISE_EMBEDDING_MODEL=paraphrase-multilingual-MiniLM-L12-v2`` (or another multilingual
 sentence-transformers model) and re-ingest with ``--rebuild``; the lexical side needs nothing.
 
-The two searches are independent, so the lexical one runs in a worker thread while the dense
-one embeds the question and queries Chroma: SQLite and torch both release the GIL, and on a
-large index the lexical search is the slower of the two.
+The two searches are independent, so the lexical one runs in the retriever's worker thread
+while the dense one embeds the question and queries Chroma: SQLite and torch both release the
+GIL, and on a large index the lexical search is the slower of the two.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from ingest.errors import QueryError
 from ingest.settings import Settings
@@ -25,40 +23,37 @@ from retriever.fusion import fuse
 from retriever.lexical import LexicalSearch
 from retriever.merge import merge
 from retriever.passage import Passage
+from retriever.protocols import QueryEmbedder, SearchableStore
+from retriever.question import clean_question
 from retriever.widen import widen as widen_passages
-
-
-def clean_question(question: str, max_chars: int) -> str:
-    """The question trimmed, and cut at a word boundary if longer than ``max_chars``."""
-    if not isinstance(question, str):
-        raise QueryError(f"A question must be text, not {type(question).__name__}")
-    text = question.replace("\x00", " ").strip()
-    if not text:
-        raise QueryError("The question is empty", "type a question about your documents")
-    if len(text) > max_chars:
-        cut = text[:max_chars]
-        space = cut.rfind(" ", max_chars // 2)
-        text = cut[:space] if space > 0 else cut
-    return text
 
 
 class HybridRetriever:
     """Finds the passages of the index most likely to answer a question."""
 
-    def __init__(
-        self,
-        store: Any,
-        embedder: Any,
-        settings: Settings,
-        *,
-        lexical: LexicalSearch | None = None,
-        documents: DocumentTexts | None = None,
-    ) -> None:
+    def __init__(self, store: SearchableStore, embedder: QueryEmbedder, settings: Settings) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings
-        self.lexical = lexical or LexicalSearch(store)
-        self.documents = documents or DocumentTexts(store)
+        self.lexical = LexicalSearch(store)
+        self.documents = DocumentTexts(store)
+        self._lexical_worker = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="citewise-lexical"
+        )
+        """One thread is enough: the lexical index serves one search at a time anyway."""
+
+    @classmethod
+    def open(cls, settings: Settings) -> HybridRetriever:
+        """A retriever on its own connection to the index named by ``settings``, with its own
+        embedder (the app shares one of each through ``app.composition.Components``)."""
+        from ingest.embedder import new_embedder
+        from ingest.store import ChunkStore
+
+        return cls(ChunkStore.open(settings), new_embedder(settings), settings)
+
+    def close(self) -> None:
+        """Stops the lexical search thread (the store is its opener's to close)."""
+        self._lexical_worker.shutdown(wait=False)
 
     def search(
         self,
@@ -87,7 +82,7 @@ class HybridRetriever:
         n = max(self.settings.candidates, k)
         # Both searches read their hits from the lexical index, so it catches up first.
         self.lexical.catch_up()
-        lexical_hits = _lexical_worker.submit(self.lexical.search, text, n, wanted)
+        lexical_hits = self._lexical_worker.submit(self.lexical.search, text, n, wanted)
         embedding = self.embedder.embed_query(text)
         dense = dense_search(self.store, embedding, n, wanted)
         lexical = lexical_hits.result()
@@ -100,38 +95,3 @@ class HybridRetriever:
         )
         passages = merge(candidates, k, self.settings.chunk_size)
         return with_similarity(self.store, embedding, passages)
-
-
-_lexical_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citewise-lexical")
-"""One thread is enough: the lexical index serves one search at a time anyway."""
-_shared: dict[tuple[Any, ...], tuple[Any, LexicalSearch, DocumentTexts]] = {}
-_retrievers: dict[str, HybridRetriever] = {}
-_lock = threading.Lock()
-
-
-def open_retriever(settings: Settings) -> HybridRetriever:
-    """The retriever for ``settings``; one store connection and lexical index per index."""
-    from ingest.embedder import get_embedder
-    from ingest.store import ChunkStore
-
-    with _lock:
-        retriever = _retrievers.get(settings.model_dump_json())
-        if retriever is not None:
-            return retriever
-        where = settings.chroma_url or str(settings.store_dir.resolve())
-        key = (
-            where,
-            settings.collection,
-            settings.embedding_model,
-            settings.chunk_size,
-            settings.chunk_overlap,
-        )
-        if key not in _shared:
-            store = ChunkStore.open(settings)
-            _shared[key] = (store, LexicalSearch(store), DocumentTexts(store))
-        store, lexical, documents = _shared[key]
-        retriever = HybridRetriever(
-            store, get_embedder(settings), settings, lexical=lexical, documents=documents
-        )
-        _retrievers[settings.model_dump_json()] = retriever
-        return retriever

@@ -9,7 +9,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
 from ingest.settings import Settings
-from retriever.hybrid import HybridRetriever, open_retriever
+from retriever.hybrid import HybridRetriever
 from retriever.passage import Passage
 
 
@@ -45,7 +45,8 @@ class CitewiseRetriever(BaseRetriever):
 
     @classmethod
     def from_settings(cls, settings: Settings, **fields: Any) -> CitewiseRetriever:
-        return cls(retriever=open_retriever(settings), **fields)
+        """A retriever on its own connection to the index named by ``settings``."""
+        return cls(retriever=HybridRetriever.open(settings), **fields)
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun

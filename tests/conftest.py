@@ -1,4 +1,6 @@
-"""Shared fixtures: settings pointing at temporary folders, a ready INSIS index, a Chroma server."""
+"""Shared fixtures: settings pointing at temporary folders, a ready INSIS index, a Chroma server,
+and the models loaded once per test session (``models``) for the components each test builds
+(``parts_for``)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from local_server import free_port, serving
+from parts import PartsFor
 
+from app.composition import Components, Models
 from ingest.runtime.exports import models_cache
 from ingest.settings import Settings, load_settings
 
@@ -40,12 +44,33 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def insis_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def models() -> Models:
+    """The embedders and the reader, loaded once for the whole test session."""
+    return Models()
+
+
+@pytest.fixture
+def parts_for(models: Models) -> Iterator[PartsFor]:
+    """Components for given settings, sharing the session's models; closed after the test."""
+    made: list[Components] = []
+
+    def parts(settings: Settings) -> Components:
+        made.append(Components(settings, models=models))
+        return made[-1]
+
+    yield parts
+    for built in made:
+        built.close()
+
+
+@pytest.fixture(scope="session")
+def insis_store_dir(tmp_path_factory: pytest.TempPathFactory, models: Models) -> Path:
     """An index of corpus/ built once per test session. Copy it before writing to it."""
     from ingest.sync import sync_paths
 
     store_dir = tmp_path_factory.mktemp("insis") / "store"
-    report = sync_paths([CORPUS], Settings(store_dir=store_dir))
+    settings = Settings(store_dir=store_dir)
+    report = sync_paths([CORPUS], settings, embedder=models.embedder(settings))
     assert not report.failed and report.added >= 1, report.summary()
     return store_dir
 

@@ -16,6 +16,9 @@ import docx
 import xlsxwriter
 from ebooklib import epub
 from fpdf import FPDF
+from odf.opendocument import OpenDocumentText
+from odf.table import Table, TableCell, TableColumn, TableHeaderRows, TableRow
+from odf.text import H, List, ListItem, P
 from PIL import Image, ImageDraw, ImageFont
 from pptx import Presentation
 from pptx.util import Inches
@@ -189,6 +192,58 @@ def helios_pdf() -> bytes:
     return bytes(pdf.output())
 
 
+def ruled_pdf() -> bytes:
+    """Page 1 prose; page 2 a sentence, a table drawn with ruled cells, a sentence."""
+    pdf = FPDF()
+    line = {"new_x": "LMARGIN", "new_y": "NEXT"}
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 20)
+    pdf.multi_cell(0, 10, "Cloud storage price list", **line)
+    pdf.set_font("helvetica", size=11)
+    pdf.multi_cell(0, 6, "Our storage plans are billed monthly. " * 6, **line)
+    pdf.add_page()
+    pdf.multi_cell(0, 6, "The plans and their prices are listed below.", **line)
+    rows = [("Plan", "Storage", "Price"), ("Lite", "50 GB", "3 EUR/month"),
+            ("Plus", "2 TB", "11 EUR/month"), ("Max", "10 TB", "40 EUR/month")]  # fmt: skip
+    with pdf.table() as table:
+        for cells in rows:
+            row = table.row()
+            for value in cells:
+                row.cell(value)
+    pdf.multi_cell(0, 6, "Prices include VAT.", **line)
+    return bytes(pdf.output())
+
+
+def odt_document() -> bytes:
+    """Headings at two levels, a paragraph, a table with a header row, a list."""
+    document = OpenDocumentText()
+    document.text.addElement(H(outlinelevel=1, text="Ferry guide"))
+    document.text.addElement(P(text="Ferries leave from the north pier of Lindholm."))
+    document.text.addElement(H(outlinelevel=2, text="Summer sailings"))
+    table = Table(name="Table1")
+    table.addElement(TableColumn(numbercolumnsrepeated=3))
+    header = TableHeaderRows()
+    table.addElement(header)
+    rows = [("Route", "Departure", "Fare"), ("Norrby", "06:30", "12 EUR"),
+            ("Holmsund", "09:10", "8 EUR")]  # fmt: skip
+    for number, cells in enumerate(rows):
+        row = TableRow()
+        for value in cells:
+            cell = TableCell()
+            cell.addElement(P(text=value))
+            row.addElement(cell)
+        (header if number == 0 else table).addElement(row)
+    document.text.addElement(table)
+    items = List()
+    item = ListItem()
+    item.addElement(P(text="Bicycles travel free of charge."))
+    items.addElement(item)
+    document.text.addElement(items)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
 def _page_image(lines: list[str], size: tuple[int, int] = (2480, 3508)) -> Image.Image:
     image = Image.new("L", size, 255)
     draw = ImageDraw.Draw(image)
@@ -234,6 +289,8 @@ FACTS = [
     Fact("scanned-memo.pdf", "What is the dredging budget?", "3.4 million euros", "page 2",
          ocr=True),
     Fact("ferry.png", "When does the ferry to Sandvik leave?", "07:45", "", ocr=True),
+    Fact("storage.pdf", "How much does the Plus plan cost?", "11 EUR/month", "page 2, row 3"),
+    Fact("ferries.odt", "What is the fare to Holmsund?", "8 EUR", "row 3", "Summer sailings"),
 ]  # fmt: skip
 
 
@@ -252,6 +309,8 @@ def mixed_files() -> dict[str, bytes]:
         "helios.pdf": helios_pdf(),
         "scanned-memo.pdf": scanned_pdf(),
         "ferry.png": png_text(),
+        "storage.pdf": ruled_pdf(),
+        "ferries.odt": odt_document(),
     }
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embedder import get_embedder
+from app.composition import Models
 from ingest.settings import load_settings
 from ingest.store import ChunkStore
 from ingest.sync import sync_paths
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_ingest_sync_and_query_through_a_chroma_server(
-    chroma_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    chroma_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, models: Models
 ) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
@@ -30,7 +30,7 @@ def test_ingest_sync_and_query_through_a_chroma_server(
     assert (report.unchanged, report.removed) == (1, 1)
 
     store = ChunkStore.open(settings)
-    question = get_embedder(settings).embed_query("What causes tides?")
+    question = models.embedder(settings).embed_query("What causes tides?")
     [(chunk, similarity)] = store.query(question, 5)
     assert (chunk.doc_id, chunk.text) == (
         "tides.txt",

@@ -30,8 +30,8 @@ def imported_after(code: str) -> set[str]:
 
 def test_loading_the_answer_path_imports_no_model_library():
     modules = imported_after(
-        "import app.cli, app.commands.ask, app.engine, app.errors, app.llm.errors, "
-        "retriever.hybrid, ingest.store"
+        "import app.cli, app.commands.ask, app.composition, app.engine, app.errors, "
+        "app.llm.errors, retriever.hybrid, ingest.store"
     )
     assert not modules & LLM_PACKAGES
     assert not modules & {"torch", "transformers", "sentence_transformers", "chromadb"}
@@ -48,6 +48,18 @@ def test_an_extractive_answer_imports_no_llm_code(insis_store_dir: Path):
     assert "torch" in modules
     assert not modules & LLM_PACKAGES
     assert "app" in modules and "gradio" not in modules
+
+
+def test_components_import_no_model_library_until_a_model_is_used(insis_store_dir: Path):
+    modules = imported_after(
+        "from app.composition import Components\n"
+        "from ingest.settings import load_settings\n"
+        f"parts = Components(load_settings(store_dir={str(insis_store_dir)!r}))\n"
+        "parts.engine, parts.retriever, parts.embedder, parts.calibration\n"
+        "assert parts.store.has_documents()"
+    )
+    assert not modules & {"torch", "transformers", "sentence_transformers", "gradio"}
+    assert not modules & LLM_PACKAGES
 
 
 def test_the_llm_names_still_load_on_first_use():

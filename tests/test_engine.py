@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from parts import PartsFor
 
 from app.answer import CANNOT_ANSWER, Answer
 from app.engine import AnswerEngine
@@ -20,8 +21,8 @@ FALSELY_REFUSED = pytest.mark.xfail(
 
 
 @pytest.fixture
-def engine(insis_settings: Settings) -> AnswerEngine:
-    return AnswerEngine.from_settings(insis_settings)
+def engine(insis_settings: Settings, parts_for: PartsFor) -> AnswerEngine:
+    return parts_for(insis_settings).engine
 
 
 def assert_citations_resolve(answer: Answer) -> None:
@@ -94,12 +95,10 @@ def test_answer_reports_stage_timings_score_and_query(engine: AnswerEngine) -> N
 
 
 def test_a_set_abstain_threshold_replaces_the_calibrated_ones_without_reading_the_text_kind(
-    insis_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    insis_settings: Settings, monkeypatch: pytest.MonkeyPatch, parts_for: PartsFor
 ) -> None:
-    engine = AnswerEngine.from_settings(
-        insis_settings.model_copy(update={"abstain_threshold": 1.0})
-    )
-    monkeypatch.setattr("app.gate.decision.default_text_kind", None)
+    engine = parts_for(insis_settings.model_copy(update={"abstain_threshold": 1.0})).engine
+    monkeypatch.setattr(engine.gate.models, "text_kind", None)
     answer = engine.answer("When was ElyT-MaX created?")
     assert answer.abstained and engine.gate.threshold(0.0) == engine.gate.threshold(1.0) == 1.0
 
@@ -123,6 +122,6 @@ def test_empty_question_is_a_query_error(engine: AnswerEngine, question: str) ->
         engine.answer(question)
 
 
-def test_empty_index_says_how_to_fill_it(settings: Settings) -> None:
+def test_empty_index_says_how_to_fill_it(settings: Settings, parts_for: PartsFor) -> None:
     with pytest.raises(EmptyIndexError, match="citewise ingest corpus/"):
-        AnswerEngine.from_settings(settings).answer("When was ElyT-MaX created?")
+        parts_for(settings).engine.answer("When was ElyT-MaX created?")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from parts import PartsFor
 
-from app.engine import AnswerEngine
 from app.errors import HistoryError
 from app.followup import needs_context, search_query, validate_history
 from ingest.settings import Settings
@@ -69,8 +69,10 @@ def test_malformed_history_is_refused_with_a_clear_error(history: object) -> Non
 @pytest.mark.xfail(
     strict=True, reason="refused by the session-6 reader (answerability 0.33, threshold 0.44)"
 )
-def test_follow_up_is_answered_from_the_corpus(insis_settings: Settings) -> None:
-    engine = AnswerEngine.from_settings(insis_settings)
+def test_follow_up_is_answered_from_the_corpus(
+    insis_settings: Settings, parts_for: PartsFor
+) -> None:
+    engine = parts_for(insis_settings).engine
     first = engine.answer("Which IRL was created most recently?")
     history = [
         {"role": "user", "content": "Which IRL was created most recently?"},

@@ -24,14 +24,17 @@ from formats import (
     epub_book,
     helios_pdf,
     mixed_files,
+    odt_document,
     png_text,
     pptx_deck,
+    ruled_pdf,
     scanned_pdf,
     text_pdf,
     tsv_table,
     write_mixed,
     xlsx_workbook,
 )
+from parts import PartsFor
 
 from app.cli import cli
 from ingest.chunker import MAX_ROWS_ALONE, chunk_document
@@ -157,6 +160,82 @@ def test_a_pdf_metadata_title_wins_over_its_heading() -> None:
     assert _load("x.pdf", bytes(pdf.output())).title == "Official title"
 
 
+def test_a_ruled_pdf_table_is_read_as_rows_cited_by_page_and_row() -> None:
+    doc = _load("storage.pdf", ruled_pdf())
+    assert doc.title == "Cloud storage price list"
+    rows = [(b.page, b.row, doc.text[b.start : b.end]) for b in doc.blocks if b.kind == "table_row"]
+    assert rows == [
+        (2, 2, "Plan: Lite; Storage: 50 GB; Price: 3 EUR/month"),
+        (2, 3, "Plan: Plus; Storage: 2 TB; Price: 11 EUR/month"),
+        (2, 4, "Plan: Max; Storage: 10 TB; Price: 40 EUR/month"),
+    ]
+    texts = [doc.text[b.start : b.end] for b in doc.blocks if b.page == 2]
+    assert texts[0] == "The plans and their prices are listed below."
+    assert texts[-1] == "Prices include VAT."  # the table's cells are not read twice
+    plus = next(c for c in chunk_document(doc, "s", "s", 1200, 200) if "Plus" in c.text)
+    place = plus.places[-1]
+    assert describe_place(place.page, place.row) == "page 2, row 3"
+
+
+def test_pdf_pages_without_ruling_lines_are_not_given_to_pdfplumber(monkeypatch) -> None:
+    from ingest.loaders import pdf_tables
+
+    asked: list[list[int]] = []
+    real = pdf_tables.read_tables
+
+    def spy(data: bytes, pages, seconds: float):
+        asked.append(list(pages))
+        return real(data, pages, seconds)
+
+    monkeypatch.setattr("ingest.loaders.pdf.read_tables", spy)
+    _load("helios.pdf", helios_pdf())
+    _load("storage.pdf", ruled_pdf())
+    assert asked == [[1]]  # helios.pdf draws no rules; storage.pdf only on page 2
+
+
+def test_ruled_tables_are_looked_for_only_within_their_time_budget() -> None:
+    doc = load_document(Path("storage.pdf"), ruled_pdf(), table_seconds=0.0)
+    assert not [b for b in doc.blocks if b.kind == "table_row"]
+    assert "Plus 2 TB 11 EUR/month" in doc.text  # the page keeps its text
+
+
+def test_odt_headings_are_sections_and_its_tables_rows() -> None:
+    doc = _load("ferries.odt", odt_document())
+    assert doc.title == "Ferry guide"
+    assert _texts(doc, "heading") == ["Ferry guide", "Summer sailings"]
+    assert _rows(doc) == [
+        (2, "Route: Norrby; Departure: 06:30; Fare: 12 EUR"),
+        (3, "Route: Holmsund; Departure: 09:10; Fare: 8 EUR"),
+    ]
+    rows = [b for b in doc.blocks if b.kind == "table_row"]
+    assert rows[0].heading_path == ("Ferry guide", "Summer sailings")
+    assert _texts(doc, "list_item") == ["Bicycles travel free of charge."]
+
+
+def test_odt_repeated_rows_and_cells_cannot_blow_up() -> None:
+    from odf.opendocument import load
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    document = load(io.BytesIO(odt_document()))
+    row = TableRow(numberrowsrepeated=1_000_000)
+    cell = TableCell(numbercolumnsrepeated=1_000_000)
+    cell.addElement(P(text="x"))
+    row.addElement(cell)
+    document.text.getElementsByType(Table)[0].addElement(row)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    doc = _load("huge.odt", buffer.getvalue())
+    assert len(_rows(doc)) <= 2 + 100
+
+
+def test_an_odt_is_held_to_the_unzipped_size_limit_and_a_damaged_one_says_so() -> None:
+    with pytest.raises(DocumentError, match="^OpenDocument file would unpack to .* over the"):
+        load_document(Path("f.odt"), odt_document(), max_unzipped_mb=0.001)
+    with pytest.raises(DocumentError, match="not a valid OpenDocument"):
+        _load("f.odt", b"PK\x03\x04 not really a zip" * 10)
+
+
 def test_scanned_pdf_pages_are_read_by_ocr_with_their_page_numbers() -> None:
     doc = _load("scanned-memo.pdf", scanned_pdf())
     budget = next(b for b in doc.blocks if "budget is 3.4 million" in doc.text[b.start : b.end])
@@ -236,6 +315,42 @@ def test_a_big_table_is_packed_and_a_100k_row_csv_parses_in_bounded_memory() -> 
     assert len(small.chunks) == MAX_ROWS_ALONE - 1
 
 
+def test_a_big_documents_vectors_are_made_a_slice_at_a_time_as_the_store_writes_them(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document of more chunks than an embedding group is embedded one store batch at a
+    time (so its vectors are never all held), and each chunk gets its own vector."""
+    from ingest import sync
+    from ingest.embedder import new_embedder
+
+    monkeypatch.setattr(sync, "EMBED_GROUP_CHUNKS", 4)
+    store = ChunkStore.open(settings)
+    monkeypatch.setattr(store._catalog, "_batch", 5)
+    embedder = new_embedder(settings)
+    embed = embedder.embed_documents
+    sizes: list[int] = []
+
+    def counting(texts, progress=None):  # the real embedder, calls counted
+        sizes.append(len(texts))
+        return embed(texts, progress)
+
+    monkeypatch.setattr(embedder, "embed_documents", counting)
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "big.csv").write_bytes(csv_table(MAX_ROWS_ALONE + 200))
+    (folder / "note.txt").write_text("The harbour opens at dawn.\n")
+
+    report = sync_paths([folder], settings, store=store, embedder=embedder)
+
+    assert {f.doc_id: f.status for f in report.files} == {"big.csv": "added", "note.txt": "added"}
+    chunks = store.chunks_of("big.csv")
+    assert len(chunks) > 10 and sizes and max(sizes) <= 5
+    for chunk in chunks[:: len(chunks) // 3]:
+        [vector] = embed([sync.embedding_text(chunk)])
+        best = store.similarities(vector, [c.id for c in chunks])
+        assert max(best, key=best.__getitem__) == chunk.id
+
+
 def test_citation_locations_read_as_people_say_them() -> None:
     assert describe_place(3, None, "slide") == "slide 3"
     assert describe_place(None, 4) == "row 4"
@@ -312,11 +427,10 @@ def test_ingest_json_gives_each_files_verdict_and_the_totals(tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_a_folder_of_every_kind_ingests_and_each_question_is_answered_from_its_place(
-    tmp_path: Path,
+    tmp_path: Path, parts_for: PartsFor
 ) -> None:
     """The issue's acceptance test: one result line per file, then every fact answered by the
     real reader, cited at the right page, slide, sheet or row (and marked OCR where it is)."""
-    from app.engine import AnswerEngine
     from ingest.settings import load_settings
 
     folder = tmp_path / "mixed"
@@ -329,7 +443,7 @@ def test_a_folder_of_every_kind_ingests_and_each_question_is_answered_from_its_p
     assert added == sorted([*mixed_files(), "visit.eml/agenda.pdf"])
     assert lines[-1].startswith(f"added {len(added)}, updated 0, unchanged 0, removed 0, failed 0")
 
-    engine = AnswerEngine.from_settings(load_settings(store_dir=store_dir))
+    engine = parts_for(load_settings(store_dir=store_dir)).engine
     for fact in FACTS:
         answer = engine.answer(fact.question)
         assert not answer.abstained, fact

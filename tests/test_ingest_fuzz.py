@@ -1,7 +1,8 @@
 """Fuzzing ``citewise ingest`` with hostile folders (hypothesis, seeded, a few dozen runs).
 
 Each example fills one folder with valid files of every format (text, Markdown, HTML, PDF,
-Word, CSV, TSV, Excel, PowerPoint, EPUB, e-mail, PNG), random mutations of them,
+a PDF of ruled tables, Word, OpenDocument, CSV, TSV, Excel, PowerPoint, EPUB, e-mail, PNG),
+random mutations of them,
 random bytes, names made of random bytes, newlines, unicode or 200 characters, symlink loops,
 dangling links, links leaving the folder and FIFOs, then ingests it into one shared index
 (so runs are incremental syncs of the folder's new content). The invariant: no traceback;
@@ -21,7 +22,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from formats import csv_table, eml_message, epub_book, png_text, pptx_deck, tsv_table, xlsx_workbook
+from formats import (
+    csv_table,
+    eml_message,
+    epub_book,
+    odt_document,
+    png_text,
+    pptx_deck,
+    ruled_pdf,
+    tsv_table,
+    xlsx_workbook,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -53,13 +64,16 @@ class Entry:
 
 @cache
 def valid_samples() -> dict[str, bytes]:
-    """Extension -> a valid file of that format."""
+    """End of a file name (its extension, after a word for a second sample of the same
+    format) -> a valid file of that format."""
     return {
         ".txt": PLAIN_TEXT.encode(),
         ".md": MARKDOWN_TEXT.encode(),
         ".html": HTML_TEXT.encode(),
         ".pdf": pdf_bytes(pages=1),
+        "-table.pdf": ruled_pdf(),
         ".docx": docx_bytes(),
+        ".odt": odt_document(),
         ".csv": csv_table(),
         ".tsv": tsv_table(),
         ".xlsx": xlsx_workbook(),

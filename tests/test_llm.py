@@ -9,8 +9,9 @@ import pytest
 from llama_server import free_port, smollm2_gguf
 
 from app.answer import CANNOT_ANSWER, Answer, AnswerRequest
+from app.composition import Models
 from app.extractive import ReaderAnswerer
-from app.gate.calibration import default_calibration
+from app.gate.calibration import Calibration
 from app.gate.evidence import read_evidence
 from app.llm import LLMAnswerer, LLMUnavailable, build_prompt, chat_model, check_answer
 from app.llm.answerer import EMPTY, UNSUPPORTED
@@ -38,9 +39,10 @@ def passage(
     )
 
 
-def request(question: str, passages: list[Passage]) -> AnswerRequest:
+def request(question: str, passages: list[Passage], models: Models) -> AnswerRequest:
     """What the engine hands a backend: the passages read and ranked by the real reader."""
-    evidence = read_evidence(question, question, passages, default_calibration().rerank)
+    rerank = Calibration.load().rerank
+    evidence = read_evidence(question, question, passages, rerank, models.reader())
     return AnswerRequest(question, [], evidence)
 
 
@@ -199,18 +201,18 @@ def test_openai_provider_needs_an_explicit_base_url():
         chat_model(load_settings(llm_provider="openai"))
 
 
-def test_unreachable_endpoint_raises_llm_unavailable_naming_the_url():
+def test_unreachable_endpoint_raises_llm_unavailable_naming_the_url(models: Models) -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"
     answerer = llm_answerer(load_settings(llm_base_url=url, llm_model="m", llm_timeout_s=5))
     with pytest.raises(LLMUnavailable, match=re.escape(f"Cannot reach the LLM at {url}")):
-        list(answerer.stream(request("How tall?", PASSAGES)))
+        list(answerer.stream(request("How tall?", PASSAGES, models)))
 
 
-def test_unreachable_ollama_raises_llm_unavailable_naming_the_url():
+def test_unreachable_ollama_raises_llm_unavailable_naming_the_url(models: Models) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     settings = load_settings(llm_provider="ollama", llm_base_url=url, llm_model="m")
     with pytest.raises(LLMUnavailable, match=re.escape(url)):
-        list(llm_answerer(settings).stream(request("How tall?", PASSAGES)))
+        list(llm_answerer(settings).stream(request("How tall?", PASSAGES, models)))
 
 
 def test_missing_gguf_file_is_reported(tmp_path):
@@ -219,7 +221,9 @@ def test_missing_gguf_file_is_reported(tmp_path):
         chat_model(settings)
 
 
-def test_in_process_gguf_streams_a_checked_answer_counted_with_its_tokenizer():
+def test_in_process_gguf_streams_a_checked_answer_counted_with_its_tokenizer(
+    models: Models,
+) -> None:
     pytest.importorskip("llama_cpp", reason="needs the [llm] extra")
     settings = load_settings(llm_provider="llamacpp", llm_model=str(smollm2_gguf()))
     assert isinstance(chat_model(settings), LlamaCppChat)
@@ -227,7 +231,7 @@ def test_in_process_gguf_streams_a_checked_answer_counted_with_its_tokenizer():
     assert how == "model tokenizer" and 0 < count("The Eiffel Tower") < 10
 
     answers = list(
-        llm_answerer(settings).stream(request("How tall is the Eiffel Tower?", PASSAGES))
+        llm_answerer(settings).stream(request("How tall is the Eiffel Tower?", PASSAGES, models))
     )
     assert len(answers) > 2 and all(a.citations == [] for a in answers[:-1])
     assert_checked_or_fallen_back(answers)

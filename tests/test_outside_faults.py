@@ -375,9 +375,9 @@ def test_docs_ask_and_chat_read_a_store_on_read_only_media(
 
         listed = _run("docs", "--store", str(store))
         asked = _run("ask", "When was ElyT-MaX created?", "--store", str(store), "--json")
-        from app.engine import AnswerEngine
+        from app.composition import Components
 
-        chat_engine = AnswerEngine.from_settings(load_settings(store_dir=store))
+        chat_engine = Components(load_settings(store_dir=store)).engine
         answer = chat_engine.answer("Which university is ElyT-MaX run with?")
         refused = _run("remove", "cnrs-insis-international.md", "--store", str(store))
 
@@ -480,14 +480,14 @@ def _docx_inflating_to(megabytes: int) -> bytes:
 def test_a_parse_that_cannot_finish_is_refused_early(
     tmp_path: Path, name: str, content: object, message: str
 ) -> None:
-    from ingest.parse_worker import ParseJob, parse_in_worker
+    from ingest.parse_worker import ParseJob, ParseWorker
 
     path = tmp_path / name
     path.write_bytes(content())  # type: ignore[operator]
     job = ParseJob(path, path.read_bytes(), name, str(path), 1200, 200, 200.0)
 
-    with pytest.raises(DocumentError) as refused:
-        parse_in_worker(job, 20.0)  # the default limit is 180 s: a refusal must come first
+    with pytest.raises(DocumentError) as refused, contextlib.closing(ParseWorker()) as worker:
+        worker.run(job, 20.0)  # the default limit is 180 s: a refusal must come first
 
     assert str(refused.value).startswith(message)
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from parts import PartsFor
 
-from ingest.embedder import get_embedder
+from app.composition import Models
 from ingest.errors import QueryError
 from ingest.settings import Settings, load_settings
 from ingest.store import ChunkStore
 from ingest.sync import sync_paths
-from retriever.hybrid import HybridRetriever, open_retriever
+from retriever.hybrid import HybridRetriever
 from retriever.langchain import CitewiseRetriever
 from retriever.passage import Passage
 
@@ -37,9 +39,18 @@ def write(folder: Path, files: dict[str, str]) -> Path:
     return folder
 
 
-def retriever_for(settings: Settings, **overrides: object) -> HybridRetriever:
-    tuned = settings.model_copy(update=overrides)
-    return HybridRetriever(ChunkStore.open(settings), get_embedder(settings), tuned)
+RetrieverFor = Callable[..., HybridRetriever]
+
+
+@pytest.fixture
+def retriever_for(models: Models) -> RetrieverFor:
+    """A retriever on ``settings`` with ``overrides`` of its search settings."""
+
+    def retriever(settings: Settings, **overrides: object) -> HybridRetriever:
+        tuned = settings.model_copy(update=overrides)
+        return HybridRetriever(ChunkStore.open(settings), models.embedder(settings), tuned)
+
+    return retriever
 
 
 def store_ids(retriever: HybridRetriever) -> set[str]:
@@ -59,7 +70,9 @@ def notes_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return settings
 
 
-def test_a_rare_code_found_only_lexically_still_ranks(notes_settings: Settings) -> None:
+def test_a_rare_code_found_only_lexically_still_ranks(
+    notes_settings: Settings, retriever_for: RetrieverFor
+) -> None:
     retriever = retriever_for(notes_settings, candidates=2)
     passages = retriever.search("Is ZQ-9184 a compressor?", k=2)
     [found] = [p for p in passages if p.doc_id == "bakery.txt"]
@@ -68,20 +81,26 @@ def test_a_rare_code_found_only_lexically_still_ranks(notes_settings: Settings) 
     assert found.similarity is not None and -1.0 <= found.similarity <= 1.0
 
 
-def test_every_passage_carries_its_similarity_to_the_question(notes_settings: Settings) -> None:
+def test_every_passage_carries_its_similarity_to_the_question(
+    notes_settings: Settings, retriever_for: RetrieverFor
+) -> None:
     passages = retriever_for(notes_settings).search("When do cats chase prey?", k=3)
     assert all(p.similarity is not None for p in passages)
     assert all(p.similarity == p.dense_score for p in passages if p.dense_score is not None)
 
 
-def test_a_paraphrase_found_only_densely_still_ranks(notes_settings: Settings) -> None:
+def test_a_paraphrase_found_only_densely_still_ranks(
+    notes_settings: Settings, retriever_for: RetrieverFor
+) -> None:
     retriever = retriever_for(notes_settings)
     passages = retriever.search("When do cats chase prey?", k=3)
     assert passages[0].doc_id == "felines.txt"
     assert passages[0].dense_score is not None and passages[0].lexical_score is None
 
 
-def test_passages_carry_scores_and_chunk_metadata(notes_settings: Settings) -> None:
+def test_passages_carry_scores_and_chunk_metadata(
+    notes_settings: Settings, retriever_for: RetrieverFor
+) -> None:
     [passage] = retriever_for(notes_settings).search("longest river in France", k=1)
     assert passage.doc_id == "rivers.txt" and passage.source.endswith("rivers.txt")
     assert passage.title and passage.heading_path == () and passage.page is None
@@ -89,7 +108,9 @@ def test_passages_carry_scores_and_chunk_metadata(notes_settings: Settings) -> N
     assert passage.chunk_ids and passage.text == PUMP_NOTES["rivers.txt"]
 
 
-def test_search_is_limited_to_the_documents_asked_for(notes_settings: Settings) -> None:
+def test_search_is_limited_to_the_documents_asked_for(
+    notes_settings: Settings, retriever_for: RetrieverFor
+) -> None:
     retriever = retriever_for(notes_settings)
     question = "pump vibration"
     assert set(doc_ids_of(retriever.search(question, k=5, doc_ids=["rivers.txt"]))) == {
@@ -103,13 +124,15 @@ def test_search_is_limited_to_the_documents_asked_for(notes_settings: Settings) 
 
 @pytest.mark.parametrize("question", ["", "   \n\t "], ids=["empty", "whitespace-only"])
 def test_an_empty_question_is_refused_with_a_clear_error(
-    notes_settings: Settings, question: str
+    notes_settings: Settings, question: str, retriever_for: RetrieverFor
 ) -> None:
     with pytest.raises(QueryError, match="The question is empty"):
         retriever_for(notes_settings).search(question)
 
 
-def test_a_very_long_question_is_cut_and_still_answered(notes_settings: Settings) -> None:
+def test_a_very_long_question_is_cut_and_still_answered(
+    notes_settings: Settings, retriever_for: RetrieverFor
+) -> None:
     question = "Where does the Loire flow? " + "pump " * 2500
     assert len(question) > 10_000
     passages = retriever_for(notes_settings).search(question, k=2)
@@ -117,7 +140,7 @@ def test_a_very_long_question_is_cut_and_still_answered(notes_settings: Settings
 
 
 def test_the_lexical_index_follows_add_change_remove_and_a_rebuild_elsewhere(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, retriever_for: RetrieverFor
 ) -> None:
     folder = write(
         tmp_path / "docs", {"a.txt": "Ostriches cannot fly.", "b.txt": "Kiwis lay huge eggs."}
@@ -149,7 +172,7 @@ def test_the_lexical_index_follows_add_change_remove_and_a_rebuild_elsewhere(
 
 
 def test_the_first_search_after_the_lexical_index_is_lost_finds_dense_hits_too(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, retriever_for: RetrieverFor
 ) -> None:
     """Dense hits are read from the lexical index, so it must be back before they are."""
     folder = write(
@@ -165,7 +188,9 @@ def test_the_first_search_after_the_lexical_index_is_lost_finds_dense_hits_too(
 
 
 @pytest.mark.slow
-def test_the_lexical_index_follows_a_chroma_server(chroma_server: str, tmp_path: Path) -> None:
+def test_the_lexical_index_follows_a_chroma_server(
+    chroma_server: str, tmp_path: Path, retriever_for: RetrieverFor
+) -> None:
     settings = load_settings(chroma_url=chroma_server, store_dir=tmp_path / "unused")
     folder = write(tmp_path / "docs", {"a.txt": "Ostriches cannot fly."})
     sync_paths([folder], settings)
@@ -187,9 +212,9 @@ INSIS_QUESTIONS = [
 
 @pytest.mark.parametrize("widen", [0, 2], ids=["as-found", "widened"])
 def test_returned_passages_are_exact_spans_that_never_overlap(
-    insis_settings: Settings, widen: int
+    insis_settings: Settings, widen: int, parts_for: PartsFor
 ) -> None:
-    retriever = open_retriever(insis_settings)
+    retriever = parts_for(insis_settings).retriever
     for question in INSIS_QUESTIONS:
         passages = retriever.search(question, k=10, widen=widen)
         assert passages
@@ -203,16 +228,20 @@ def test_returned_passages_are_exact_spans_that_never_overlap(
             assert doc_a != doc_b or end_a <= start_b
 
 
-def test_widening_adds_sentences_around_the_passage(insis_settings: Settings) -> None:
-    retriever = open_retriever(insis_settings)
+def test_widening_adds_sentences_around_the_passage(
+    insis_settings: Settings, parts_for: PartsFor
+) -> None:
+    retriever = parts_for(insis_settings).retriever
     [narrow] = retriever.search("When was ElyT-MaX created?", k=1)
     [wide] = retriever.search("When was ElyT-MaX created?", k=1, widen=2)
     assert wide.start <= narrow.start and wide.end >= narrow.end
     assert len(wide.text) > len(narrow.text) and narrow.text in wide.text
 
 
-def test_a_french_question_finds_shared_names_and_numbers(insis_settings: Settings) -> None:
-    [passage] = open_retriever(insis_settings).search("Quand ElyT-MaX a-t-il été créé ?", k=1)
+def test_a_french_question_finds_shared_names_and_numbers(
+    insis_settings: Settings, parts_for: PartsFor
+) -> None:
+    [passage] = parts_for(insis_settings).retriever.search("Quand ElyT-MaX a-t-il été créé ?", k=1)
     assert "ElyT-MaX was created" in passage.text and passage.lexical_score
 
 

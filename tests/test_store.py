@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embedder import Embedder, get_embedder
+from app.composition import Models
+from ingest.embedder import Embedder
 from ingest.errors import EmbeddingModelError, IndexSettingsMismatch, StoreError
 from ingest.lexical_index import LexicalIndex, chunk_terms, question_tokens
 from ingest.records import Chunk, DocumentRecord, chunk_from
@@ -57,8 +58,8 @@ def _write(store: ChunkStore, embedder: Embedder, doc_id: str, digest: str) -> l
 
 def _interrupted_run(store: ChunkStore, chunks: list[Chunk], vectors: list[list[float]]) -> None:
     """What a run killed after writing ``chunks`` (and journalling their documents) leaves."""
-    store._journal(sorted({c.doc_id for c in chunks}))
-    store._add_chunks(chunks, vectors)
+    store._log.journal(sorted({c.doc_id for c in chunks}))
+    store._catalog.add_chunks(chunks, vectors)
 
 
 @pytest.fixture
@@ -67,8 +68,8 @@ def store(settings: Settings) -> ChunkStore:
 
 
 @pytest.fixture
-def embedder(settings: Settings) -> Embedder:
-    return get_embedder(settings)
+def embedder(settings: Settings, models: Models) -> Embedder:
+    return models.embedder(settings)
 
 
 def test_chunks_and_records_round_trip_exactly(store: ChunkStore, embedder: Embedder) -> None:
@@ -107,7 +108,7 @@ def test_repair_deletes_uncommitted_chunks_and_flags_short_documents(
     _interrupted_run(store, newer, vectors)
     _interrupted_run(store, orphan, vectors)
     _interrupted_run(store, _chunks("short.txt", "e" * 64, SPANS[:2]), vectors[:2])
-    store._commit([_record("short.txt", "e" * 64, 3)])
+    store._catalog.commit([_record("short.txt", "e" * 64, 3)])
 
     assert store.repair() == {"short.txt"}
     short = {f"short.txt#{'e' * 12}#{i}" for i in range(2)}
@@ -120,8 +121,8 @@ def test_repair_without_an_interrupted_run_reads_no_chunk(
     store: ChunkStore, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _write(store, embedder, "kept.txt", "a" * 64)
-    monkeypatch.setattr(store, "_stored_of", None)
-    monkeypatch.setattr(store, "_all_hashes", None)
+    monkeypatch.setattr(store._catalog, "stored_of", None)
+    monkeypatch.setattr(store._catalog, "all_hashes", None)
     assert store.repair() == set()
 
 
@@ -266,9 +267,10 @@ def test_embeddings_are_normalised_in_input_order_with_duplicates_embedded_once(
 
 
 def test_embedder_is_shared_per_model_name(settings: Settings) -> None:
+    models = Models()
     same = load_settings(store_dir=settings.store_dir)
-    assert get_embedder(settings) is get_embedder(same)
-    assert get_embedder(settings).name == "all-MiniLM-L6-v2"
+    assert models.embedder(settings) is models.embedder(same)
+    assert models.embedder(settings).name == "all-MiniLM-L6-v2"
 
 
 def test_missing_embedding_model_is_a_clear_error(tmp_path: Path) -> None:

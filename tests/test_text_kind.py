@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.gate.calibration import RefusalModel, default_calibration
-from app.gate.text_kind import TextKindModel, default_text_kind
+from app.gate.calibration import Calibration, RefusalModel
+from app.gate.text_kind import TextKindModel
 from ingest.errors import SettingsError
 
 EDITED = [
@@ -41,7 +41,7 @@ def test_a_fitted_model_tells_informal_text_from_edited_prose() -> None:
 
 
 def test_the_shipped_model_rates_a_post_informal_and_an_encyclopaedia_edited() -> None:
-    model = default_text_kind()
+    model = TextKindModel.load()
     edited, informal = model.probabilities([WIKIPEDIA, POST])
     assert edited < 0.3 and informal > 0.7
     assert model.informality([]) == 0.0
@@ -82,6 +82,6 @@ def test_the_refusal_threshold_moves_from_edited_to_informal_with_the_text() -> 
 
 
 def test_the_shipped_calibration_has_a_threshold_for_each_kind_of_text() -> None:
-    refusal = default_calibration().refusal
+    refusal = Calibration.load().refusal
     assert 0.0 < refusal.threshold_edited < 1.0
     assert 0.0 < refusal.threshold_informal < 1.0

@@ -8,8 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from parts import PartsFor
 
 from app.answer import CANNOT_ANSWER, Answer
+from app.composition import Components, Models
 from app.engine import AnswerEngine
 from ingest.settings import Settings, load_settings
 from ingest.sync import sync_paths
@@ -19,8 +21,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def engine(insis_store_dir: Path) -> AnswerEngine:
-    return AnswerEngine.from_settings(load_settings(store_dir=insis_store_dir))
+def engine(insis_store_dir: Path, models: Models) -> AnswerEngine:
+    return Components(load_settings(store_dir=insis_store_dir), models=models).engine
 
 
 def assert_whole_sentences(answer: Answer) -> None:
@@ -75,7 +77,7 @@ def test_questions_the_corpus_does_not_answer_are_refused(
 
 
 def test_a_passage_on_another_subject_does_not_answer(
-    insis_store_dir: Path, tmp_path: Path
+    insis_store_dir: Path, tmp_path: Path, parts_for: PartsFor
 ) -> None:
     """An unrelated document sharing the question's words ("annual") is not an answer."""
     store = tmp_path / "store"
@@ -89,7 +91,7 @@ def test_a_passage_on_another_subject_does_not_answer(
     )
     settings = Settings(store_dir=store)
     assert not sync_paths([extra], settings).failed
-    answer = AnswerEngine.from_settings(settings).answer("What is the annual budget of the INSIS?")
+    answer = parts_for(settings).engine.answer("What is the annual budget of the INSIS?")
     assert answer.abstained, answer.text
 
 

@@ -11,6 +11,7 @@ import pytest
 from gradio_client import Client, handle_file
 from local_server import free_port
 
+from app.composition import Components, Models
 from ingest.settings import Settings, load_settings
 
 pytestmark = pytest.mark.slow
@@ -23,18 +24,21 @@ The Zephyr wind tunnel was commissioned in 1987 in Toulouse. It tests small dron
 
 
 @pytest.fixture(scope="module")
-def web(insis_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def web(
+    insis_store_dir: Path, tmp_path_factory: pytest.TempPathFactory, models: Models
+) -> Iterator[Settings]:
     """The chat served from a copy of the INSIS index, until the module's tests are done."""
-    from app.engine import AnswerEngine
     from app.web import build_app, launch_app
 
     store_dir = tmp_path_factory.mktemp("web") / "store"
     shutil.copytree(insis_store_dir, store_dir)
     settings = load_settings(store_dir=store_dir, port=free_port())
-    app = build_app(AnswerEngine.from_settings(settings), settings)
+    parts = Components(settings, models=models)
+    app = build_app(parts)
     launch_app(app, settings, prevent_thread_lock=True)
     yield settings
     app.close()
+    parts.close()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import click
 
 from app.answer import Answer
 from app.commands.options import store_option
+from app.composition import Components
 from ingest.settings import load_settings
 
 QUOTE_WIDTH = 96
@@ -61,14 +62,11 @@ def ask(
       citewise ask "How many IRP does the INSIS have?" --json
       citewise ask "..." --backend llm   # needs llm_base_url / llm_model settings
     """
-    from app.engine import AnswerEngine
     from app.history_file import read_history_file
-    from ingest.store import ChunkStore
 
     history = read_history_file(history_file) if history_file else None
     settings = load_settings(store_dir=store_dir, top_k=top_k)
-    ChunkStore.open_existing(settings)
-    answer = AnswerEngine.from_settings(settings).answer(
+    answer = Components.existing(settings).engine.answer(
         question, history.messages() if history else [], backend=backend, scope=docs
     )
     if history is not None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from app.commands.options import store_option
+from app.composition import Components
 from ingest.settings import load_settings
 
 
@@ -34,9 +35,6 @@ def chat(store_dir: Path | None, host: str | None, port: int | None, auth: str |
     from app.web import build_app, check_binding, launch_app
 
     check_binding(settings)
-    from app.engine import AnswerEngine
-
-    engine = AnswerEngine.from_settings(settings)
-    app = build_app(engine, settings)
+    app = build_app(Components(settings))
     click.echo(f"citewise chat on http://{settings.host}:{settings.port} (Ctrl+C to stop)")
     launch_app(app, settings)

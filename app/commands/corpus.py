@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from app.commands.options import quiet_option, store_option
+from app.composition import Components
 from ingest.errors import CitewiseError
 from ingest.records import DocumentRecord
 from ingest.settings import load_settings
@@ -75,17 +76,23 @@ def ingest(
     from ingest.sync import FileStatus, sync_paths
 
     settings = load_settings(store_dir=store_dir, follow_external_links=follow_links or None)
+    parts = Components(settings)
     bars = TerminalProgress(enabled=False if quiet else None)
     try:
         report = sync_paths(
             list(paths),
             settings,
+            # a rebuild opens the index it builds itself
+            store=None if rebuild else parts.store,
+            embedder=parts.embedder,
+            parser=parts.parser,
             rebuild=rebuild,
             progress=bars,
             waiting=lambda message: click.echo(message, err=True),
         )
     finally:
         bars.close()
+        parts.close()
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
         if report.failed:
@@ -115,9 +122,7 @@ def docs(store_dir: Path | None) -> None:
     Example:
       citewise docs --store /data/index
     """
-    from ingest.store import ChunkStore
-
-    records = ChunkStore.open_existing(load_settings(store_dir=store_dir)).documents()
+    records = Components.existing(load_settings(store_dir=store_dir)).store.documents()
     if not records:
         click.echo("The index is empty. Add documents with: citewise ingest PATH...")
         return
@@ -159,9 +164,7 @@ def remove(doc_id: str, store_dir: Path | None) -> None:
     Example:
       citewise remove reports/2023.pdf
     """
-    from ingest.store import ChunkStore
-
-    store = ChunkStore.open_existing(load_settings(store_dir=store_dir))
+    store = Components.existing(load_settings(store_dir=store_dir)).store
     attached = store.attachments(doc_id)
     if not store.remove(doc_id):
         raise CitewiseError(

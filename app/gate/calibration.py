@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +81,3 @@ class Calibration:
                 f"Cannot read the reader calibration {path}: {exc}",
                 "re-create it with 'python -m evals.training.calibrate'",
             ) from None
-
-
-@lru_cache(maxsize=4)
-def default_calibration() -> Calibration:
-    return Calibration.load()

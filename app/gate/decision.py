@@ -19,7 +19,7 @@ from enum import StrEnum
 from app.gate.calibration import Calibration
 from app.gate.evidence import Evidence, read_evidence
 from app.gate.features import features
-from app.gate.text_kind import default_text_kind
+from app.protocols import ReaderModels
 from retriever.passage import Passage
 
 
@@ -46,20 +46,30 @@ class GateDecision:
 class AnswerGate:
     """Reads the passages with the reader and decides whether they may be answered from."""
 
-    def __init__(self, calibration: Calibration, abstain_threshold: float | None = None) -> None:
+    def __init__(
+        self,
+        calibration: Calibration,
+        models: ReaderModels,
+        abstain_threshold: float | None = None,
+    ) -> None:
         self.calibration = calibration
+        self.models = models
+        """The reader and the text-kind model, loaded on first use."""
         self.abstain_threshold = abstain_threshold
         """Set by hand, it replaces the calibrated threshold and the LLM floor."""
 
     def read(self, question: str, search_query: str, passages: Sequence[Passage]) -> Evidence:
         """The passages read by the reader and ranked with the calibrated weights."""
-        return read_evidence(question, search_query, passages, self.calibration.rerank)
+        reader = self.models.reader()
+        return read_evidence(question, search_query, passages, self.calibration.rerank, reader)
 
     def decide(self, evidence: Evidence) -> GateDecision:
         score = self.calibration.refusal.probability(features(evidence))
         in_retrieval_order = sorted(evidence.read, key=lambda item: item.retrieval_rank)
         informality = functools.cache(
-            lambda: default_text_kind().informality([i.passage.text for i in in_retrieval_order])
+            lambda: self.models.text_kind().informality(
+                [i.passage.text for i in in_retrieval_order]
+            )
         )
         if evidence.best is None:
             verdict = Verdict.REFUSE

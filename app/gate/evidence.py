@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from app.reader.model import shared_reader
+from app.reader.model import Reader
 from app.reader.reading import Reading, read
 from retriever.passage import Passage
 
@@ -94,9 +94,12 @@ class Evidence:
 
 
 def read_evidence(
-    question: str, search_query: str, passages: Sequence[Passage], weights: RerankWeights
+    question: str,
+    search_query: str,
+    passages: Sequence[Passage],
+    weights: RerankWeights,
+    reader: Reader,
 ) -> Evidence:
-    """The passages read by the shared reader model and ranked."""
-    tokenizer, model = shared_reader()
-    readings = read(tokenizer, model, question, [p.text for p in passages])
+    """The passages read by ``reader`` and ranked."""
+    readings = read(reader.tokenizer, reader.model, question, [p.text for p in passages])
     return Evidence.build(question, search_query, passages, readings, weights)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -89,8 +88,3 @@ class TextKindModel:
                 "re-create it with 'python -m evals.training.calibrate'",
             )
         return cls(coef=coef, bias=bias)
-
-
-@lru_cache(maxsize=1)
-def default_text_kind() -> TextKindModel:
-    return TextKindModel.load()

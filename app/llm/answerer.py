@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import httpx
 from langchain_core.language_models import BaseChatModel
 
 from app.answer import CANNOT_ANSWER, Answer, Answerer, AnswerRequest, Backend
 from app.llm.check import check_answer
-from app.llm.models import chat_model, unavailable
+from app.llm.models import chat_model, load_gguf, unavailable
 from app.llm.prompt import Prompt, build_prompt
 from app.llm.tokens import TokenCounter, token_counter
 from ingest.settings import Settings
@@ -56,17 +57,27 @@ class LLMAnswerer:
         self.fallback = fallback
         self._model: BaseChatModel | None = None
         self._count: TokenCounter | None = None
+        self._gguf: Any = None
+
+    def _in_process_model(self) -> Any:
+        """The GGUF model the llamacpp provider runs, loaded once for the chat model and the
+        token counter both (None for the other providers)."""
+        if self.settings.llm_provider != "llamacpp":
+            return None
+        if self._gguf is None:
+            self._gguf = load_gguf(self.settings)
+        return self._gguf
 
     @property
     def model(self) -> BaseChatModel:
         if self._model is None:
-            self._model = chat_model(self.settings)
+            self._model = chat_model(self.settings, self._in_process_model())
         return self._model
 
     @property
     def count(self) -> TokenCounter:
         if self._count is None:
-            self._count, _ = token_counter(self.settings)
+            self._count, _ = token_counter(self.settings, self._in_process_model())
         return self._count
 
     def prompt(

@@ -18,12 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.answer import CANNOT_ANSWER, Citation
-from app.citations import cited, mark, strip_markers
-from app.support import fold, supporting_quote
+from app.citations import MARKER, cited, mark, strip_markers
+from app.support import supporting_quote
+from ingest.text.folding import fold
+from ingest.text.lists import LIST_ITEM
+from ingest.text.sentences import sentence_spans
 from retriever.passage import Passage
 
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
-_SENTENCE = re.compile(r".+?(?:[.!?](?:\s*\[[^\]\n]*\])*(?=\s|$)|$)", re.DOTALL)
 _ABSTAIN = re.sub(r"\W+", " ", fold(CANNOT_ANSWER)).strip()
 
 
@@ -67,15 +68,26 @@ def split_sentences(raw: str) -> tuple[list[_Sentence], list[str]]:
     sentences: list[_Sentence] = []
     bullets: list[str] = []
     for line_no, line in enumerate(raw.splitlines()):
-        bullet = _BULLET.match(line)
+        bullet = LIST_ITEM.match(line)
         bullets.append(bullet.group().strip() + " " if bullet else "")
         body = line[bullet.end() :] if bullet else line
-        for match in _SENTENCE.finditer(body):
-            segment = match.group()
+        for segment in _segments(body):
             claim = " ".join(strip_markers(segment).split())
             if re.search(r"[^\W\d_]", claim):
                 sentences.append(_Sentence(line_no, claim, cited(segment)))
     return sentences, bullets
+
+
+def _segments(line: str) -> list[str]:
+    """The sentences of one line as the corpus's splitter finds them, each running to the
+    next one's start, so a marker written after the full stop ("tall. [1]") stays with its
+    sentence. Markers are blanked while splitting: "tall.[1] The" is cut after "[1]"."""
+    blanked = MARKER.sub(lambda m: " " * len(m.group()), line)
+    starts = [start for start, _ in sentence_spans(blanked)]
+    if not starts:
+        return []
+    bounds = [0, *starts[1:], len(line)]
+    return [line[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def is_abstention(claim: str) -> bool:

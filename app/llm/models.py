@@ -6,7 +6,6 @@ No provider falls back to another or to an online service: the OpenAI provider n
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,13 +34,15 @@ def endpoint(settings: Settings) -> str:
     return str(settings.llm_base_url)
 
 
-def chat_model(settings: Settings) -> BaseChatModel:
-    """A chat model for ``settings.llm_provider``, deterministic (temperature 0)."""
+def chat_model(settings: Settings, gguf: Any = None) -> BaseChatModel:
+    """A chat model for ``settings.llm_provider``, deterministic (temperature 0); the
+    llamacpp provider serves ``gguf`` (a loaded ``llama_cpp.Llama``) or loads its own."""
     if settings.llm_provider == "openai":
         return _openai_model(settings)
     if settings.llm_provider == "ollama":
         return _ollama_model(settings)
-    return LlamaCppChat(client=load_gguf(settings), max_tokens=settings.llm_max_tokens)
+    client = gguf if gguf is not None else load_gguf(settings)
+    return LlamaCppChat(client=client, max_tokens=settings.llm_max_tokens)
 
 
 def _openai_model(settings: Settings) -> BaseChatModel:
@@ -99,7 +100,8 @@ def _ollama_model(settings: Settings) -> BaseChatModel:
 
 
 def load_gguf(settings: Settings) -> Any:
-    """The in-process ``llama_cpp.Llama`` for ``settings.llm_model``, loaded once per path."""
+    """The in-process ``llama_cpp.Llama`` for ``settings.llm_model``, loaded now (the LLM
+    answerer loads it once and shares it between its chat model and its token counter)."""
     if not settings.llm_model:
         raise SettingsError(
             "llm_model is not set for the llamacpp provider", "set it to a .gguf file path"
@@ -110,7 +112,6 @@ def load_gguf(settings: Settings) -> Any:
     return _load_gguf(str(path.resolve()), settings.llm_context_window)
 
 
-@functools.lru_cache(maxsize=2)
 def _load_gguf(path: str, n_ctx: int) -> Any:
     try:
         from llama_cpp import Llama

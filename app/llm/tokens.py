@@ -26,10 +26,11 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / CHARS_PER_TOKEN)
 
 
-def token_counter(settings: Settings) -> tuple[TokenCounter, str]:
-    """A counter for the configured model, and how it counts (for notes and tests)."""
+def token_counter(settings: Settings, gguf: Any = None) -> tuple[TokenCounter, str]:
+    """A counter for the configured model, and how it counts (for notes and tests); the
+    llamacpp provider counts with ``gguf`` (a loaded ``llama_cpp.Llama``) or loads its own."""
     if settings.llm_provider == "llamacpp":
-        llama = load_gguf(settings)
+        llama = gguf if gguf is not None else load_gguf(settings)
         return (lambda text: len(llama.tokenize(text.encode(), add_bos=False, special=True))), (
             "model tokenizer"
         )

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from app.errors import ReaderModelError
 
 if TYPE_CHECKING:
     import torch
+
+    from app.reader.network import ReaderNetwork
 
 WEIGHTS_DIR = Path(__file__).with_name("weights")
 READER_WEIGHTS = WEIGHTS_DIR / "reader.safetensors"
@@ -62,7 +62,7 @@ def word_embeddings() -> torch.Tensor:
     return load_file(path)[BASE_WEIGHT]
 
 
-def new_reader(init: Path | None = None) -> Any:
+def new_reader(init: Path | None = None) -> ReaderNetwork:
     """Where training starts, word embeddings frozen: the base model with fresh heads, or the
     reader in ``init`` (heads it lacks, such as an older reader's verifier, start fresh)."""
     from transformers import AutoModelForQuestionAnswering
@@ -77,7 +77,7 @@ def new_reader(init: Path | None = None) -> Any:
     return model
 
 
-def trained_state(model: Any) -> dict[str, torch.Tensor]:
+def trained_state(model: ReaderNetwork) -> dict[str, torch.Tensor]:
     """The weights that ship: everything but the frozen word embeddings, in fp16."""
     import torch
 
@@ -88,7 +88,7 @@ def trained_state(model: Any) -> dict[str, torch.Tensor]:
     }
 
 
-def load_reader(weights: Path = READER_WEIGHTS) -> Any:
+def load_reader(weights: Path = READER_WEIGHTS) -> ReaderNetwork:
     """The trained reader in float32 and eval mode (the caller chooses autocast)."""
     from transformers import AutoConfig, AutoModelForQuestionAnswering
 
@@ -100,7 +100,7 @@ def load_reader(weights: Path = READER_WEIGHTS) -> Any:
     return model.eval()
 
 
-def _load_weights(model: Any, weights: Path, allow_missing: tuple[str, ...] = ()) -> None:
+def _load_weights(model: ReaderNetwork, weights: Path, allow_missing: tuple[str, ...] = ()) -> None:
     """Trained weights into ``model``, the frozen word embeddings from the base package."""
     import torch
     from safetensors.torch import load_file
@@ -122,15 +122,13 @@ def _load_weights(model: Any, weights: Path, allow_missing: tuple[str, ...] = ()
         )
 
 
-_lock = threading.Lock()
+class Reader(NamedTuple):
+    """The trained reader with its tokenizer, as ``reading.read`` takes them."""
+
+    tokenizer: Any
+    model: ReaderNetwork
 
 
-@lru_cache(maxsize=1)
-def _shared() -> tuple[Any, Any]:
-    return tokenizer(), load_reader()
-
-
-def shared_reader() -> tuple[Any, Any]:
-    """(tokenizer, model), loaded once per process on first use."""
-    with _lock:
-        return _shared()
+def open_reader() -> Reader:
+    """The tokenizer and the trained reader, loaded now (seconds: callers load it once)."""
+    return Reader(tokenizer(), load_reader())

@@ -10,6 +10,7 @@ import gradio as gr
 
 from app.answer import Answer
 from app.conversation import Turn, messages_of
+from app.protocols import Engine
 from app.web.render import answer_message, pending_message, sources_panel, text, user_message
 from app.web.warmup import Warmup
 from ingest.errors import CitewiseError
@@ -25,7 +26,7 @@ def error_message(message: str) -> str:
 class ChatHandler:
     """Answers questions with the one engine shared by every browser session."""
 
-    def __init__(self, engine: Any, warmup: Warmup) -> None:
+    def __init__(self, engine: Engine, warmup: Warmup) -> None:
         self.engine = engine
         self.warmup = warmup
 

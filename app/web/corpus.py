@@ -12,10 +12,15 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ingest.errors import DocumentError, UnsupportedFile
 from ingest.settings import Settings
+
+if TYPE_CHECKING:
+    from ingest.parse_worker import ParseWorker
+    from ingest.protocols import DocumentEmbedder
+    from ingest.store import ChunkStore
 
 Progress = Callable[[str, int, int], None]
 UNSAFE_NAME_CHARS = re.compile(r"[^\w.\- ]+")
@@ -80,19 +85,28 @@ def store_upload(path: Path, original: str, settings: Settings) -> Path:
 
 
 class Corpus:
-    """The index as the web UI manages it, sharing one store with the chat's retriever."""
+    """The index as the web UI manages it, sharing one store, embedder and parse worker with
+    the chat (``app.composition.Components``)."""
 
-    def __init__(self, settings: Settings, store: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: ChunkStore,
+        embedder: DocumentEmbedder,
+        parser: ParseWorker,
+    ) -> None:
         self.settings = settings
         self.store = store
+        self.embedder = embedder
+        self.parser = parser
 
-    def rows(self) -> list[list[Any]]:
+    def rows(self) -> list[list[str | int]]:
         """Title, id, chunks and ingestion time of every document, by title."""
         docs = sorted(self.store.documents(), key=lambda d: (d.title.lower(), d.doc_id))
         return [[d.title, d.doc_id, d.chunks, d.ingested_at] for d in docs]
 
     def choices(self) -> list[tuple[str, str]]:
-        return [(f"{title} ({doc_id})", doc_id) for title, doc_id, _, _ in self.rows()]
+        return [(f"{title} ({doc_id})", str(doc_id)) for title, doc_id, _, _ in self.rows()]
 
     def add(
         self, uploads: Sequence[tuple[Path, str]], progress: Progress | None = None
@@ -111,7 +125,13 @@ class Corpus:
                 results.append(UploadResult(original, "failed", str(exc)))
         if stored:
             report = sync_paths(
-                list(stored), self.settings, store=self.store, prune=False, progress=progress
+                list(stored),
+                self.settings,
+                store=self.store,
+                embedder=self.embedder,
+                parser=self.parser,
+                prune=False,
+                progress=progress,
             )
             for f in report.files:
                 original = stored.get(Path(f.path).resolve(), Path(f.path).name)

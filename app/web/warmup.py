@@ -10,24 +10,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from app.web.render import text
 
+if TYPE_CHECKING:
+    from app.composition import Components
 
-def load_models(engine: Any) -> Callable[[], None]:
+
+def load_models(parts: Components) -> Callable[[], None]:
     """What the first answer would load: the question embedder and the reader with its
     tokenizer and text-kind model."""
 
     def load() -> None:
-        from app.gate.text_kind import default_text_kind
-        from app.reader.model import shared_reader
-
-        embedder = getattr(engine.retriever, "embedder", None)
-        if embedder is not None:
-            embedder.embed_query("warm up")
-        shared_reader()
-        default_text_kind()
+        parts.embedder.embed_query("warm up")
+        parts.models.reader()
+        parts.models.text_kind()
 
     return load
 

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from app.composition import Components, Models
 from app.engine import AnswerEngine
 from evals.suite.metrics.latency import percentile
 from evals.suite.squad_data import DEFAULT_SQUAD, read_squad, sample, write_articles
@@ -63,14 +64,16 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        insis = Settings(store_dir=work / "insis")
-        sync_paths([ROOT / "corpus"], insis)
-        report("insis", measure(AnswerEngine.from_settings(insis), insis_questions(), args.top_k))
+        models = Models()
+        insis = Components(Settings(store_dir=work / "insis"), models=models)
+        sync_paths([ROOT / "corpus"], insis.settings, store=insis.store, embedder=insis.embedder)
+        report("insis", measure(insis.engine, insis_questions(), args.top_k))
         articles, questions = read_squad(args.squad)
-        squad = Settings(store_dir=work / "squad")
-        sync_paths(write_articles(articles, work / "squad-docs"), squad)
+        squad = Components(Settings(store_dir=work / "squad"), models=models)
+        docs = write_articles(articles, work / "squad-docs")
+        sync_paths(docs, squad.settings, store=squad.store, embedder=squad.embedder)
         chosen = [q.question for q in sample(questions, args.sample)]
-        report("squad", measure(AnswerEngine.from_settings(squad), chosen, args.top_k))
+        report("squad", measure(squad.engine, chosen, args.top_k))
 
 
 if __name__ == "__main__":

@@ -27,15 +27,16 @@ QUESTION = "When was ElyT-MaX created?"
 
 def first_answer(store_dir: str, warm: bool) -> dict[str, float]:
     """In this process: open the engine, optionally load the models, time one answer."""
-    from app.engine import AnswerEngine
+    from app.composition import Components
     from app.web.warmup import Warmup, load_models
     from ingest.settings import Settings
 
-    engine = AnswerEngine.from_settings(Settings(store_dir=Path(store_dir)))
+    parts = Components(Settings(store_dir=Path(store_dir)))
+    engine = parts.engine
     loaded_in = 0.0
     if warm:
         started = time.perf_counter()
-        Warmup(load_models(engine)).start().wait()
+        Warmup(load_models(parts)).start().wait()
         loaded_in = time.perf_counter() - started
     started = time.perf_counter()
     answer = engine.answer(QUESTION)

@@ -1,18 +1,29 @@
-"""Reading speed of each file format: parse and chunk, in KB/s, and OCR in pages/s.
+"""Reading speed of each file format: parse and chunk, in KB/s, and PDFs and OCR in pages/s.
 
 Each format gets a generated file of a realistic shape (a 20,000-row sheet, a 60-slide deck,
 a 60-chapter e-book, ...); the time is the best of ``--rounds`` runs of what the ingest's
 parse worker does with it (load and chunk; embedding is the same for every format and is
 measured by ``evals.bench.ingest``). Plain text of the same size is the baseline, measured
-in the same run because the machine is shared.
+in the same run because the machine is shared; a PDF of ruled tables is timed beside the
+same file read without looking for tables (pypdf alone) and beside a PDF of prose.
+
+``--ingest-csv ROWS`` instead ingests a generated CSV of that many rows into a new index in
+a fresh process (parse, embed, store: the whole ``citewise ingest``) and prints the peak
+resident memory of that process and of its parse worker; ``--against DIR`` runs the same
+ingest with the code of another checkout (a worktree of an older commit) as the baseline.
 
     python -m evals.bench.formats [--rounds 3]
+    python -m evals.bench.formats --ingest-csv 100000 [--against /tmp/base]
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from email.message import EmailMessage
 from pathlib import Path
@@ -23,6 +34,8 @@ ROWS = 20_000
 SLIDES = 60
 CHAPTERS = 60
 OCR_PAGES = 3
+PDF_PAGES = 20
+TABLE_ROWS = 25
 SENTENCE = "The harbour board met on Tuesday and approved the dredging budget for next year. "
 
 
@@ -96,6 +109,54 @@ def _markdown_tables() -> bytes:
     return ("# Timetable\n\n" + (table + "\nSome prose after the table.\n\n") * 20).encode()
 
 
+def _odt() -> bytes:
+    from odf.opendocument import OpenDocumentText
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import H, P
+
+    document = OpenDocumentText()
+    for n in range(CHAPTERS):
+        document.text.addElement(H(outlinelevel=1, text=f"Chapter {n}"))
+        for _ in range(6):
+            document.text.addElement(P(text=SENTENCE * 8))
+        table = Table(name=f"Table{n}")
+        for r in range(TABLE_ROWS):
+            row = TableRow()
+            for value in (f"RE {r}", f"{r % 24:02d}:00", str(r % 12 + 1)):
+                cell = TableCell()
+                cell.addElement(P(text=value))
+                row.addElement(cell)
+            table.addElement(row)
+        document.text.addElement(table)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _pdf(ruled: bool) -> bytes:
+    """``PDF_PAGES`` pages, each a paragraph and (``ruled``) a table drawn with cell borders,
+    else the same words as prose."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=10)
+    line = {"new_x": "LMARGIN", "new_y": "NEXT"}
+    for page in range(PDF_PAGES):
+        pdf.add_page()
+        pdf.multi_cell(0, 5, SENTENCE * 4, **line)
+        rows = [("Train", "Departure", "Platform")]
+        rows += [(f"RE {page}{r}", f"{r % 24:02d}:00", str(r % 12 + 1)) for r in range(TABLE_ROWS)]
+        if ruled:
+            with pdf.table(line_height=7) as table:
+                for cells in rows:
+                    row = table.row()
+                    for value in cells:
+                        row.cell(value)
+        else:
+            pdf.multi_cell(0, 5, " ".join(" ".join(cells) + "." for cells in rows), **line)
+    return bytes(pdf.output())
+
+
 def _scanned_pdf() -> bytes:
     from PIL import Image, ImageDraw, ImageFont
 
@@ -112,8 +173,8 @@ def _scanned_pdf() -> bytes:
     return buffer.getvalue()
 
 
-def _best(name: str, data: bytes, rounds: int) -> tuple[float, int]:
-    job = ParseJob(Path(name), data, name, f"/{name}", 1200, 200, 1000.0)
+def _best(name: str, data: bytes, rounds: int, *, seconds: float = 180.0) -> tuple[float, int]:
+    job = ParseJob(Path(name), data, name, f"/{name}", 1200, 200, 1000.0, seconds)
     best, chunks = float("inf"), 0
     for _ in range(rounds):
         start = time.perf_counter()
@@ -123,10 +184,49 @@ def _best(name: str, data: bytes, rounds: int) -> tuple[float, int]:
     return best, chunks
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+_INGEST = """
+import atexit, resource, sys, time
+from pathlib import Path
+from ingest.settings import load_settings
+from ingest.sync import sync_paths
+started = time.perf_counter()
+report = sync_paths([Path(sys.argv[1])], load_settings(store_dir=Path(sys.argv[2])))
+seconds = time.perf_counter() - started
+atexit._run_exitfuncs()  # stops the parse worker, so its peak is counted among children
+own = resource.getrusage(resource.RUSAGE_SELF)
+worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(report.chunks, seconds, own.ru_maxrss, worker, own.ru_utime + own.ru_stime)
+"""
+
+
+def _ingest_csv(rows: int, code: Path) -> str:
+    """One ingest of a ``rows``-row CSV, run in a fresh process with the code under ``code``:
+    its peak RSS (the parse worker's apart), chunks written and times."""
+    with tempfile.TemporaryDirectory() as folder:
+        table = Path(folder) / "docs" / "timetable.csv"
+        table.parent.mkdir()
+        lines = ["Train,Departure,Platform,Operator"]
+        lines += [f"RE {i},{i % 24:02d}:{i % 60:02d},{i % 12 + 1},Nordbahn" for i in range(rows)]
+        table.write_text("\n".join(lines) + "\n")
+        environment = {**os.environ, "PYTHONPATH": str(code), "HF_HUB_OFFLINE": "1"}
+        done = subprocess.run(
+            [sys.executable, "-c", _INGEST, str(table.parent), str(Path(folder) / "store")],
+            cwd=code,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        chunks, seconds, own_kb, worker_kb, cpu = done.stdout.split()[-5:]
+        size_mb = table.stat().st_size / 1e6
+    return (
+        f"{rows:>8,} rows ({size_mb:.1f} MB){int(chunks):>7} chunks"
+        f"{int(own_kb) / 1024:>9.0f} MB{int(worker_kb) / 1024:>11.0f} MB"
+        f"{float(seconds):>9.1f} s{float(cpu):>9.1f} s  {code}"
+    )
+
+
+def _formats(rounds: int) -> None:
     samples = {
         "timetable.csv": _csv(),
         "timetable.xlsx": _xlsx(),
@@ -134,18 +234,42 @@ def main() -> None:
         "book.epub": _epub(),
         "minutes.eml": _eml(),
         "tables.md": _markdown_tables(),
+        "book.odt": _odt(),
     }
     print(f"{'file':<16}{'KB':>8}{'chunks':>8}{'seconds':>9}{'KB/s':>9}{'baseline KB/s':>15}")
     for name, data in samples.items():
         baseline = (SENTENCE * (len(data) // len(SENTENCE) + 1)).encode()[: len(data)]
-        base_s, _ = _best("baseline.txt", baseline, args.rounds)
-        seconds, chunks = _best(name, data, args.rounds)
+        base_s, _ = _best("baseline.txt", baseline, rounds)
+        seconds, chunks = _best(name, data, rounds)
         kb = len(data) / 1000
         speeds = f"{kb / seconds:>9.0f}{kb / base_s:>15.0f}"
         print(f"{name:<16}{kb:>8.0f}{chunks:>8}{seconds:>9.2f}{speeds}")
+    ruled, prose = _pdf(ruled=True), _pdf(ruled=False)
+    for label, data, seconds_for_tables in [
+        ("PDF of prose", prose, 180.0),
+        ("PDF of ruled tables, pypdf only", ruled, 0.0),
+        ("PDF of ruled tables, pdfplumber", ruled, 180.0),
+    ]:
+        seconds, chunks = _best("f.pdf", data, rounds, seconds=seconds_for_tables * 3)
+        print(f"{label:<32}{PDF_PAGES} pages {seconds:6.2f} s {PDF_PAGES / seconds:7.1f} pages/s"
+              f"{chunks:>5} chunks")  # fmt: skip
     seconds, chunks = _best("scanned.pdf", _scanned_pdf(), 1)
     print(f"OCR (Tesseract, A4 at 300 dpi): {OCR_PAGES} pages in {seconds:.1f} s, "
           f"{OCR_PAGES / seconds:.2f} pages/s, {seconds / OCR_PAGES:.1f} s/page")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ingest-csv", type=int, metavar="ROWS", help="peak memory of an ingest")
+    parser.add_argument("--against", type=Path, help="another checkout, as the baseline")
+    args = parser.parse_args()
+    if args.ingest_csv is None:
+        _formats(args.rounds)
+        return
+    print(f"{'csv':>23}{'chunks':>14}{'peak RSS':>12}{'worker RSS':>13}{'wall':>10}{'cpu':>10}")
+    for code in [args.against, Path.cwd()] if args.against else [Path.cwd()]:
+        print(_ingest_csv(args.ingest_csv, code.resolve()))
 
 
 if __name__ == "__main__":

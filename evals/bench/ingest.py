@@ -13,15 +13,19 @@ timed in-process and as a full ``citewise ingest`` command. The CPU's flags head
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
+from app.composition import Models
 from evals.suite.squad_data import DEFAULT_SQUAD, read_squad, write_articles
-from ingest.embedder import get_embedder, resolve_model
+from ingest.embedder import resolve_model
+from ingest.parse_worker import ParseWorker
 from ingest.runtime.cpu import cpu_flags
 from ingest.settings import Settings, load_settings
 from ingest.store import ChunkStore
@@ -75,21 +79,27 @@ def run_recipe(folder: Path, store: Path, embeddings) -> Timing:  # type: ignore
     return time.perf_counter() - started, time.process_time() - cpu, len(splits)
 
 
-def run_citewise(folder: Path, store: Path) -> Timing:
+def run_citewise(folder: Path, store: Path, models: Models, parser: ParseWorker) -> Timing:
     settings = load_settings(store_dir=store)
+    embedder = models.embedder(settings)
     started, cpu = time.perf_counter(), time.process_time()
-    report = sync_paths([folder], settings)
+    report = sync_paths([folder], settings, embedder=embedder, parser=parser)
     elapsed = time.perf_counter() - started, time.process_time() - cpu
     assert not report.failed, report.failed
     return *elapsed, report.chunks
 
 
-def raw_encoders(settings: Settings, texts: list[str], embeddings) -> dict[str, Timing]:  # type: ignore[no-untyped-def]
+def raw_encoders(
+    settings: Settings,
+    models: Models,
+    texts: list[str],
+    embeddings: Any,
+) -> dict[str, Timing]:
     """The citewise runtime's encoder, then the recipe's (sentence-transformers on torch),
     over the same texts: embedding alone, no chunking and no index."""
     timings: dict[str, Timing] = {}
     for name, encode in (
-        (f"{settings.embedding_runtime} encoder", get_embedder(settings).embed_documents),
+        (f"{settings.embedding_runtime} encoder", models.embedder(settings).embed_documents),
         ("torch encoder", embeddings.embed_documents),
     ):
         started, cpu = time.perf_counter(), time.process_time()
@@ -98,12 +108,15 @@ def raw_encoders(settings: Settings, texts: list[str], embeddings) -> dict[str, 
     return timings
 
 
-def timed_noop(folder: Path, store: Path) -> tuple[float, float]:
+def timed_noop(
+    folder: Path, store: Path, models: Models, parser: ParseWorker
+) -> tuple[float, float]:
     """Seconds of a no-op re-ingest, in-process and as a fresh ``citewise ingest`` command."""
     settings = load_settings(store_dir=store)
-    sync_paths([folder], settings)
+    embedder = models.embedder(settings)
+    sync_paths([folder], settings, embedder=embedder, parser=parser)
     started = time.perf_counter()
-    report = sync_paths([folder], settings)
+    report = sync_paths([folder], settings, embedder=embedder, parser=parser)
     in_process = time.perf_counter() - started
     assert report.chunks == 0 and not report.failed
     command = [str(Path(sys.executable).with_name("citewise")), "ingest", str(folder), "-q"]
@@ -119,7 +132,11 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
 
-    with tempfile.TemporaryDirectory(prefix="citewise-bench-") as tmp:
+    models = Models()
+    with (
+        tempfile.TemporaryDirectory(prefix="citewise-bench-") as tmp,
+        contextlib.closing(ParseWorker()) as parser,
+    ):
         work = Path(tmp)
         articles, _ = read_squad(args.squad)
         folder = work / "squad"
@@ -127,24 +144,22 @@ def main() -> None:
         kb = sum(p.stat().st_size for p in folder.iterdir()) / 1000
 
         settings = load_settings(store_dir=work / "unused")
-        get_embedder(settings).embed_query("warm up")
+        models.embedder(settings).embed_query("warm up")
         embeddings = _langchain_embeddings(resolve_model(settings.embedding_model))
         embeddings.embed_query("warm up")
 
         best: dict[str, Timing] = {}
         for round_ in range(args.rounds):
             for name, run in (
-                ("citewise", lambda s: run_citewise(folder, s)),
+                ("citewise", lambda s: run_citewise(folder, s, models, parser)),
                 ("langchain", lambda s: run_recipe(folder, s, embeddings)),
             ):
                 timing = run(work / f"{name}-{round_}")
                 if name not in best or timing[0] < best[name][0]:
                     best[name] = timing
-            chunk_texts = [
-                embedding_text(c)
-                for c in ChunkStore.open(load_settings(store_dir=work / "citewise-0")).all_chunks()
-            ]
-            for name, timing in raw_encoders(settings, chunk_texts, embeddings).items():
+            built = ChunkStore.open(load_settings(store_dir=work / "citewise-0"))
+            texts = [embedding_text(c) for c in built.all_chunks()]
+            for name, timing in raw_encoders(settings, models, texts, embeddings).items():
                 if name not in best or timing[0] < best[name][0]:
                     best[name] = timing
 
@@ -162,7 +177,7 @@ def main() -> None:
             ("SQuAD folder", folder, work / "citewise-0"),
             ("corpus/", CORPUS, work / "corpus"),
         ):
-            in_process, command = timed_noop(source, store)
+            in_process, command = timed_noop(source, store, models, parser)
             print(
                 f"No-op re-ingest of {label}: {in_process:.2f} s in-process, "
                 f"{command:.2f} s as 'citewise ingest' (incl. Python start-up)"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.composition import Models
 from evals.suite.metrics.latency import percentile
 from evals.suite.squad_data import DEFAULT_SQUAD, read_squad, sample, write_articles
 from ingest.embedder import QUERY_THREADS
@@ -111,14 +112,14 @@ def recipe_chunks(texts: dict[str, str]) -> list[tuple[str, str]]:
     return [(title, chunk) for title, text in texts.items() for chunk in splitter.split_text(text)]
 
 
-def recipe_search(chunks: list[tuple[str, str]], settings: Settings, folder: Path) -> Search:
+def recipe_search(
+    chunks: list[tuple[str, str]], settings: Settings, folder: Path, models: Models
+) -> Search:
     from langchain_chroma import Chroma
     from langchain_core.documents import Document
     from langchain_core.embeddings import Embeddings
 
-    from ingest.embedder import get_embedder
-
-    embedder = get_embedder(settings)
+    embedder = models.embedder(settings)
 
     class MiniLM(Embeddings):
         def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -148,16 +149,19 @@ def bm25_search(chunks: list[tuple[str, str]]) -> Search:
 
 
 def compare(
-    title: str, texts: dict[str, str], cases: list[Case], settings: Settings, tmp: Path
+    title: str,
+    texts: dict[str, str],
+    cases: list[Case],
+    settings: Settings,
+    tmp: Path,
+    models: Models,
 ) -> None:
-    from ingest.embedder import get_embedder
-
     chunks = recipe_chunks(texts)
     print(f"\n{title}: {len(cases)} questions, {len(texts)} documents, {len(chunks)} recipe chunks")
-    embedder = TimedEmbedder(get_embedder(settings))
+    embedder = TimedEmbedder(models.embedder(settings))
     rows = [
         score("citewise hybrid", citewise_search(settings, embedder), cases),
-        score("LangChain recipe", recipe_search(chunks, settings, tmp), cases),
+        score("LangChain recipe", recipe_search(chunks, settings, tmp, models), cases),
         score("BM25 on recipe chunks", bm25_search(chunks), cases),
     ]
     heads = ("hit@1", "hit@5", "hit@10", "MRR", "p50 ms", "p95 ms", "max chars")
@@ -176,7 +180,7 @@ def compare(
     )
 
 
-def squad(path: Path, n: int, tmp: Path) -> None:
+def squad(path: Path, n: int, tmp: Path, models: Models) -> None:
     from ingest.sync import sync_paths
 
     articles, questions = read_squad(path)
@@ -184,16 +188,21 @@ def squad(path: Path, n: int, tmp: Path) -> None:
     folder = tmp / "squad"
     write_articles(articles, folder)
     settings = load_settings(store_dir=tmp / "squad-index")
-    report = sync_paths([folder], settings)
+    report = sync_paths([folder], settings, embedder=models.embedder(settings))
     if report.failed:
         raise SystemExit(f"ingest failed: {report.failed}")
     cases = [Case(q.question, q.answers) for q in chosen]
     compare(
-        "SQuAD slice", {a.title: a.text for a in articles}, cases, settings, tmp / "squad-recipe"
+        "SQuAD slice",
+        {a.title: a.text for a in articles},
+        cases,
+        settings,
+        tmp / "squad-recipe",
+        models,
     )
 
 
-def insis(tmp: Path) -> None:
+def insis(tmp: Path, models: Models) -> None:
     from evals.suite.dataset import load_dataset
     from ingest.sync import sync_paths
 
@@ -206,10 +215,10 @@ def insis(tmp: Path) -> None:
         if i.answerable and i.evidence and not i.earlier_turns
     ]
     settings = load_settings(store_dir=tmp / "insis-index")
-    sync_paths([INSIS_CORPUS], settings)
+    sync_paths([INSIS_CORPUS], settings, embedder=models.embedder(settings))
     texts = _document_texts(settings)
     cases = [Case(i.question, i.evidence) for i in items]
-    compare("INSIS corpus", texts, cases, settings, tmp / "insis-recipe")
+    compare("INSIS corpus", texts, cases, settings, tmp / "insis-recipe", models)
 
 
 def _document_texts(settings: Settings) -> dict[str, str]:
@@ -246,9 +255,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         torch.set_num_threads(args.torch_threads)
     with tempfile.TemporaryDirectory(prefix="citewise-bench-") as name:
         tmp = Path(name)
-        squad(args.squad, args.sample, tmp)
+        models = Models()
+        squad(args.squad, args.sample, tmp, models)
         if not args.no_insis:
-            insis(tmp)
+            insis(tmp, models)
 
 
 if __name__ == "__main__":

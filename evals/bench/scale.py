@@ -176,9 +176,9 @@ def _disk_mb(folder: Path) -> float:
 
 def _search_times(folder: Path, questions: list[str]) -> tuple[float, float]:
     """Warm search p50 and p95 (ms)."""
-    from retriever.hybrid import open_retriever
+    from app.composition import Components
 
-    retriever = open_retriever(load_settings(store_dir=folder))
+    retriever = Components(load_settings(store_dir=folder)).retriever
     retriever.search(questions[0])
     times = []
     for question in questions:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.composition import Components, Models
 from evals.suite.dataset import DEFAULT_DATASET, load_dataset
 from evals.suite.errors import DatasetError
 from evals.suite.runner import by_category, run_dataset, summarise
@@ -35,13 +36,13 @@ class EvalOptions:
 
 
 @contextmanager
-def temporary_index(paths: Sequence[Path], base: Settings) -> Iterator[Settings]:
+def temporary_index(paths: Sequence[Path], base: Settings, models: Models) -> Iterator[Settings]:
     """Settings pointing at a fresh embedded index of ``paths``, deleted afterwards."""
     from ingest.sync import sync_paths
 
     with tempfile.TemporaryDirectory(prefix="citewise-eval-") as tmp:
         settings = base.model_copy(update={"store_dir": Path(tmp) / "index", "chroma_url": None})
-        report = sync_paths(list(paths), settings)
+        report = sync_paths(list(paths), settings, embedder=models.embedder(settings))
         if report.failed:
             problems = "; ".join(f"{path}: {message}" for path, message in report.failed)
             raise CitewiseError(f"Could not index the eval documents: {problems}")
@@ -49,7 +50,7 @@ def temporary_index(paths: Sequence[Path], base: Settings) -> Iterator[Settings]
 
 
 @contextmanager
-def dataset_index(options: EvalOptions, base: Settings) -> Iterator[Settings]:
+def dataset_index(options: EvalOptions, base: Settings, models: Models) -> Iterator[Settings]:
     if options.store is not None:
         yield base.model_copy(update={"store_dir": options.store})
         return
@@ -62,27 +63,27 @@ def dataset_index(options: EvalOptions, base: Settings) -> Iterator[Settings]:
     missing = [str(p) for p in docs if not p.exists()]
     if missing:
         raise DatasetError(f"Documents not found: {', '.join(missing)}")
-    with temporary_index(docs, base) as settings:
+    with temporary_index(docs, base, models) as settings:
         yield settings
 
 
 def run_eval(options: EvalOptions, progress: ProgressFactory | None = None) -> dict[str, Any]:
     """Run the dataset (and SQuAD when asked) and return the JSON-ready result."""
-    from app.engine import AnswerEngine
-    from ingest.store import ChunkStore
-
     progress = progress or (lambda _: None)
     items = load_dataset(options.dataset)
     base = load_settings(backend=options.backend)
-    with dataset_index(options, base) as settings:
-        if not ChunkStore.open_existing(settings).documents():
+    models = Models()
+    with dataset_index(options, base, models) as settings:
+        parts = Components.existing(settings, models)
+        if not parts.store.has_documents():
             raise CitewiseError(
                 f"The index in {settings.store_dir} is empty",
                 f"run 'citewise ingest FOLDER --store {settings.store_dir}' first",
             )
-        engine = AnswerEngine.from_settings(settings)
+        engine = parts.engine
         results = run_dataset(engine, items, options.backend, progress("questions"))
         thresholds = engine.gate.threshold(0.0), engine.gate.threshold(1.0)
+        parts.close()
     result: dict[str, Any] = {
         "dataset": str(options.dataset),
         "backend": options.backend or base.backend,
@@ -93,15 +94,14 @@ def run_eval(options: EvalOptions, progress: ProgressFactory | None = None) -> d
         "questions": [r.to_json() for r in results],
     }
     if options.squad is not None:
-        result["squad"] = run_squad_file(options.squad, options, base, progress)
+        result["squad"] = run_squad_file(options.squad, options, base, models, progress)
         result["metrics"].update(result["squad"].pop("metrics"))
     return result
 
 
 def run_squad_file(
-    path: Path, options: EvalOptions, base: Settings, progress: ProgressFactory
+    path: Path, options: EvalOptions, base: Settings, models: Models, progress: ProgressFactory
 ) -> dict[str, Any]:
-    from app.engine import AnswerEngine
     from evals.suite.squad_data import asked_about, read_squad, sample, write_articles
     from evals.suite.squad_run import run_squad, summarise_squad
 
@@ -111,9 +111,10 @@ def run_squad_file(
         raise DatasetError(f"SQuAD file {path} has no questions")
     with tempfile.TemporaryDirectory(prefix="citewise-squad-") as tmp:
         paths = write_articles(asked_about(articles, chosen), Path(tmp) / "articles")
-        with temporary_index(paths, base) as settings:
-            engine = AnswerEngine.from_settings(settings)
-            results = run_squad(engine, chosen, options.backend, progress("SQuAD questions"))
+        with temporary_index(paths, base, models) as settings:
+            parts = Components(settings, models=models)
+            results = run_squad(parts.engine, chosen, options.backend, progress("SQuAD questions"))
+            parts.close()
     return {
         "file": str(path),
         "sample": options.sample,

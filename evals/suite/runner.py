@@ -14,6 +14,7 @@ from statistics import fmean
 from typing import Any
 
 from app.answer import CANNOT_ANSWER, Answer
+from app.protocols import Engine
 from evals.suite.dataset import EvalItem
 from evals.suite.metrics.abstention import false_refusal_rate, is_abstention, refusal_rate
 from evals.suite.metrics.answer import length_words, missing_facts, token_f1
@@ -66,7 +67,7 @@ class QuestionResult:
         return asdict(self)
 
 
-def ask(engine: Any, turns: Sequence[str], backend: str | None) -> tuple[Answer, float]:
+def ask(engine: Engine, turns: Sequence[str], backend: str | None) -> tuple[Answer, float]:
     """Ask the turns in order, feeding history; returns the last answer and its latency in ms."""
     history: list[dict[str, str]] = []
     for turn in turns[:-1]:
@@ -130,7 +131,7 @@ def score(item: EvalItem, answer: Answer, latency_ms: float) -> QuestionResult:
 
 
 def answer_each(
-    engine: Any,
+    engine: Engine,
     turn_lists: Sequence[Sequence[str]],
     backend: str | None = None,
     progress: Progress | None = None,
@@ -147,7 +148,7 @@ def answer_each(
 
 
 def run_dataset(
-    engine: Any,
+    engine: Engine,
     items: Sequence[EvalItem],
     backend: str | None = None,
     progress: Progress | None = None,

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from app.answer import CANNOT_ANSWER
+from app.answer import CANNOT_ANSWER, Answer
+from app.protocols import Engine
 from evals.suite.metrics import squad
 from evals.suite.metrics.abstention import false_refusal_rate, is_abstention, refusal_rate
 from evals.suite.metrics.latency import percentile
@@ -42,7 +43,7 @@ class SquadResult:
         return asdict(self)
 
 
-def score_squad(question: SquadQuestion, answer: Any, latency_ms: float) -> SquadResult:
+def score_squad(question: SquadQuestion, answer: Answer, latency_ms: float) -> SquadResult:
     refused = is_abstention(answer.abstained, answer.text, CANNOT_ANSWER)
     golds = list(question.answers) if question.answerable else []
     prediction = "" if refused else strip_markers(answer.short_answer or answer.text)
@@ -71,7 +72,7 @@ def score_squad(question: SquadQuestion, answer: Any, latency_ms: float) -> Squa
 
 
 def run_squad(
-    engine: Any,
+    engine: Engine,
     questions: Sequence[SquadQuestion],
     backend: str | None = None,
     progress: Progress | None = None,

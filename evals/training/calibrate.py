@@ -261,16 +261,14 @@ def observe(
     top_k: int,
 ) -> list[Observation]:
     """Ingest the held-out articles and read each question's retrieved passages."""
-    from app.reader.model import shared_reader
+    from app.composition import Components
     from app.reader.reading import read
     from ingest.settings import load_settings
     from ingest.sync import sync_paths
-    from retriever.hybrid import open_retriever
 
     texts, asked = corpus_and_questions(
         heldout + unseen_collection_documents(train_articles), limit, seed
     )
-    tokenizer, model = shared_reader()
     observations = []
     with tempfile.TemporaryDirectory(prefix="citewise-calibrate-") as tmp:
         folder = Path(tmp) / "articles"
@@ -280,8 +278,10 @@ def observe(
         settings = load_settings().model_copy(
             update={"store_dir": Path(tmp) / "index", "chroma_url": None}
         )
-        sync_paths([folder], settings)
-        retriever = open_retriever(settings)
+        parts = Components(settings)
+        sync_paths([folder], settings, store=parts.store, embedder=parts.embedder)
+        retriever = parts.retriever
+        tokenizer, model = parts.models.reader()
         for i, question in enumerate(asked):
             passages = retriever.search(question.question, k=top_k)
             passage_texts = [p.text for p in passages]

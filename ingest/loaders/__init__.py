@@ -4,12 +4,13 @@
 what is wrong ("file is empty", "PDF is encrypted", ...) and the caller prefixes the file name.
 No exception from a parsing library escapes: an unexpected one is wrapped, naming the format.
 Each format's module (and its parsing library: pypdf, python-docx, selectolax, openpyxl,
-python-pptx, ...) is imported on first use, so a no-op re-ingest, which only asks
+python-pptx, pdfplumber, odfpy, ...) is imported on first use, so a no-op re-ingest, which only asks
 ``is_supported``, never pays for them.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +55,7 @@ _LOADERS: dict[str, tuple[str, str]] = {
     ".htm": ("HTML", "ingest.loaders.html:load_html"),
     ".pdf": ("PDF", "ingest.loaders.pdf:load_pdf"),
     ".docx": ("Word", "ingest.loaders.word:load_docx"),
+    ".odt": ("OpenDocument", "ingest.loaders.opendocument:load_odt"),
     ".csv": ("CSV", "ingest.loaders.delimited:load_csv"),
     ".tsv": ("TSV", "ingest.loaders.delimited:load_tsv"),
     ".xlsx": ("Excel", "ingest.loaders.spreadsheet:load_xlsx"),
@@ -67,7 +69,9 @@ _LOADERS: dict[str, tuple[str, str]] = {
     ".tiff": ("an image", "ingest.loaders.images:load_image"),
 }
 """Extension -> (format name, "module:function" of its loader)."""
-_ZIP_BASED = frozenset({".docx", ".xlsx", ".pptx", ".epub"})
+_ZIP_BASED = frozenset({".docx", ".odt", ".xlsx", ".pptx", ".epub"})
+_TIMED = frozenset({".pdf"})
+"""Formats whose loader takes ``table_seconds``: a budget for an optional costly step."""
 _CONTAINERS = frozenset({".eml"})
 SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(sorted(_LOADERS))
 
@@ -99,11 +103,17 @@ def _loader(target: str) -> Loader:
 
 
 def load_document(
-    path: Path, data: bytes, *, max_unzipped_mb: float | None = None
+    path: Path,
+    data: bytes,
+    *,
+    max_unzipped_mb: float | None = None,
+    table_seconds: float | None = None,
 ) -> ParsedDocument:
     """Parse ``data``, the content of ``path``; the extension picks the format. A zip-based
     format whose content would unpack to more than ``max_unzipped_mb`` is refused (the
-    ingest always passes the setting; ``None`` is for callers that trust their files)."""
+    ingest always passes the setting; ``None`` is for callers that trust their files).
+    ``table_seconds`` bounds the search for a PDF's ruled tables (its loader's default
+    when ``None``); pages not reached keep their text without table structure."""
     reason = unsupported_reason(path)
     if reason is not None:
         raise UnsupportedFile(reason)
@@ -116,6 +126,8 @@ def load_document(
 
         check_unzipped_size(data, max_unzipped_mb, name)
     loader = _loader(target)
+    if suffix in _TIMED and table_seconds is not None:
+        loader = functools.partial(loader, table_seconds=table_seconds)
     try:
         document = loader(data, humanise(path.stem))
     except DocumentError:

@@ -11,8 +11,8 @@ import re
 
 from ingest.loaders.document import Block, BlockKind, HeadingStack, ParsedDocument, normalise
 from ingest.loaders.markdown_tables import rewrite_tables
+from ingest.text.lists import LIST_ITEM
 
-_LIST_ITEM = re.compile(r" *(?:[-*+\u2022\u25aa\u25e6\u2023]|\d{1,3}[.)]) +\S")
 _ATX_HEADING = re.compile(r" {0,3}(#{1,6})[ ]+(.*?)(?:[ ]+#+)? *$")
 _SETEXT_UNDERLINE = re.compile(r" {0,3}(=+|-+) *$")
 _RULE = re.compile(r" {0,3}(?:(?:-[ ]*){3,}|(?:\*[ ]*){3,}|(?:_[ ]*){3,})$")
@@ -109,7 +109,7 @@ def parse_lines(raw: str, fallback_title: str, *, markdown: bool) -> ParsedDocum
 
 def _kind_of(line: str, markdown: bool) -> BlockKind:
     stripped = line.lstrip()
-    if _LIST_ITEM.match(line):
+    if LIST_ITEM.match(line):
         return "list_item"
     if stripped.startswith(">"):
         return "quote"

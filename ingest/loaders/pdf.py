@@ -1,4 +1,5 @@
-"""Text of PDF files, page by page, with lines re-joined into paragraphs; scanned pages by OCR."""
+"""Text of PDF files, page by page, with lines re-joined into paragraphs; scanned pages by OCR,
+ruled tables as tables (``ingest.loaders.pdf_tables``)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, P
 
 from ingest.errors import DocumentError
 from ingest.loaders.document import DocumentBuilder, ParsedDocument, normalise
+from ingest.loaders.pdf_tables import Table, TablePage, draws_rules, read_tables
+from ingest.loaders.tables import add_table
+from ingest.text.lists import LIST_ITEM
 
-_LIST_ITEM = re.compile(r"(?:[-*+\u2022\u25aa\u25e6\u2023\u2013]|\d{1,3}[.)]) +\S")
 _TERMINAL = ".!?:;\u2026\"'\u2019\u201d)"
 _SHORT_LINE = 0.75
 _GENERATOR_PREFIX = re.compile(r"^(?:Microsoft (?:Word|PowerPoint) - )")
@@ -25,6 +28,9 @@ _TITLE_SEARCH_LINES = 5
 _TITLE_SCALE = 1.2
 _MAX_TITLE_CHARS = 200
 _OCR_DPI = 300
+TABLE_SECONDS = 60.0
+"""Time given to finding ruled tables when the caller sets none: a third of the default
+per-file limit (``max_parse_seconds``), leaving the rest for text, OCR and chunking."""
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -116,7 +122,7 @@ def _paragraphs(lines: list[str], headings: dict[str, int]) -> list[str]:
     for line in lines:
         starts_new = (
             not line
-            or _LIST_ITEM.match(line)
+            or LIST_ITEM.match(line)
             or line.casefold() in headings
             or previous.casefold() in headings
             or len(previous) < _SHORT_LINE * width
@@ -227,10 +233,64 @@ def _page_lines(reader: PdfReader, data: bytes) -> tuple[list[list[str]], set[in
     return pages, scanned
 
 
-def load_pdf(data: bytes, fallback_title: str) -> ParsedDocument:
+def _tables(
+    reader: PdfReader, data: bytes, scanned: set[int], seconds: float
+) -> dict[int, TablePage]:
+    """Ruled tables by 0-based page, looked for only on text pages that draw rules."""
+    try:
+        ruled = [i for i, page in enumerate(reader.pages) if i not in scanned and draws_rules(page)]
+    except Exception:  # see load_pdf: pypdf's own words name its internals
+        raise _damaged() from None
+    return read_tables(data, ruled, seconds) if ruled else {}
+
+
+def _kept_items(items: list[str | Table], running: set[str], lines: list[str]) -> list[str | Table]:
+    """``items`` without the lines ``_body_lines`` drops from ``lines`` (its text lines)."""
+    kept = iter(_body_lines(lines, running))
+    wanted = next(kept, None)
+    found: list[str | Table] = []
+    for item in items:
+        if isinstance(item, Table):
+            found.append(item)
+        elif item == wanted:
+            found.append(item)
+            wanted = next(kept, None)
+    return found
+
+
+def _runs(items: list[str | Table]) -> list[list[str] | Table]:
+    """Consecutive lines grouped, tables between them."""
+    runs: list[list[str] | Table] = []
+    for item in items:
+        if isinstance(item, Table):
+            runs.append(item)
+        elif runs and isinstance(runs[-1], list):
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
+
+
+def _add_lines(
+    builder: DocumentBuilder, lines: list[str], headings: dict[str, int], page: int, ocr: bool
+) -> None:
+    for paragraph in _paragraphs(lines, headings):
+        depth = headings.get(paragraph.casefold())
+        if depth is not None:
+            builder.add(paragraph, "heading", level=depth, page=page, ocr=ocr)
+        else:
+            kind = "list_item" if LIST_ITEM.match(paragraph) else "paragraph"
+            builder.add(paragraph, kind, page=page, ocr=ocr)
+
+
+def load_pdf(
+    data: bytes, fallback_title: str, *, table_seconds: float = TABLE_SECONDS
+) -> ParsedDocument:
     """Parse a PDF; each block knows its 1-based page. Bookmarked lines become headings, and
     so does the first page's title (its leading lines in a larger font). Pages without a
-    text layer (scans) are read by OCR, their blocks marked as such.
+    text layer (scans) are read by OCR, their blocks marked as such. Ruled tables become
+    rows that name their columns, each cited by page and row; looking for them stops after
+    ``table_seconds``.
 
     Running headers, footers and page numbers are dropped: repeated on every page, they
     would otherwise land in every chunk and pull unrelated searches towards them.
@@ -238,6 +298,13 @@ def load_pdf(data: bytes, fallback_title: str) -> ParsedDocument:
     reader = _open(data)
     outline = _outline_titles(reader)
     pages, scanned = _page_lines(reader, data)
+    items_of: dict[int, list[str | Table]] = {}
+    for index, table_page in _tables(reader, data, scanned, table_seconds).items():
+        items_of[index] = [
+            item if isinstance(item, Table) else " ".join(normalise(item).split())
+            for item in table_page.items()
+        ]
+        pages[index] = [item for item in items_of[index] if isinstance(item, str)]
     try:
         metadata = reader.metadata
         title_lines = _title_lines(reader.pages[0]) if reader.pages and 0 not in scanned else []
@@ -251,19 +318,17 @@ def load_pdf(data: bytes, fallback_title: str) -> ParsedDocument:
     builder = DocumentBuilder()
     for number, lines in enumerate(pages):
         headings = {title.casefold(): depth for depth, title in outline.get(number, [])}
-        kept = _body_lines(lines, running)
-        if number == 0:
-            kept, title_line = _with_title(kept, title_lines)
-            if title_line is not None and title_line.casefold() not in headings:
-                headings[title_line.casefold()] = 1
+        items = items_of.get(number) or [*lines]
         ocr = number in scanned
-        for paragraph in _paragraphs(kept, headings):
-            depth = headings.get(paragraph.casefold())
-            if depth is not None:
-                builder.add(paragraph, "heading", level=depth, page=number + 1, ocr=ocr)
-            else:
-                kind = "list_item" if _LIST_ITEM.match(paragraph) else "paragraph"
-                builder.add(paragraph, kind, page=number + 1, ocr=ocr)
+        for index, run in enumerate(_runs(_kept_items(items, running, lines))):
+            if isinstance(run, Table):
+                add_table(builder, enumerate(run.rows, 1), page=number + 1)
+                continue
+            if number == 0 and index == 0:
+                run, title_line = _with_title(run, title_lines)
+                if title_line is not None and title_line.casefold() not in headings:
+                    headings[title_line.casefold()] = 1
+            _add_lines(builder, run, headings, number + 1, ocr)
     if not builder.blocks:
         if any(line for lines in pages for line in lines):
             raise DocumentError("PDF holds only page numbers, no text to index")

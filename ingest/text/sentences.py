@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 
+from ingest.text.lists import LIST_ITEM
+
 # End punctuation, then closing quotes/brackets, then whitespace or the end of the range.
 _END = re.compile(r"[.!?\u2026]+[\"'\u2019\u201d\u00bb)\]]*(?=\s|$)")
 _NEWLINES = re.compile(r"\n(?:[ ]*\n)*")
-_LIST_MARKER = re.compile(
-    r"[ ]*(?:[-*+\u2022\u25aa\u25e6\u2023\u2013]|\d{1,3}[.)]|[a-zA-Z][.)])[ ]"
-)
 _BLOCK_MARKER = re.compile(r"[ ]*(?:#{1,6}[ ]|>|\|)")
 _INITIALS = re.compile(r"(?:[A-Za-z]\.)*[A-Za-z]")
 _OPENERS = "([{\"'\u2018\u201c\u00ab"
@@ -47,7 +46,7 @@ def _breaks_line(text: str, line_start: int, line_end: int, next_start: int) -> 
     A line with no end punctuation (a heading, a list item, a caption) stands alone; a
     hard-wrapped line continues when the next line starts in lower case.
     """
-    if _LIST_MARKER.match(text, next_start) or _BLOCK_MARKER.match(text, next_start):
+    if LIST_ITEM.match(text, next_start) or _BLOCK_MARKER.match(text, next_start):
         return True
     if _BLOCK_MARKER.match(text, line_start):
         return True

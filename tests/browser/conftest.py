@@ -11,6 +11,8 @@ import pytest
 from chat_page import STEP_TIMEOUT_MS, USERS, open_page
 from local_server import free_port, serving
 
+from app.composition import Models
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -48,7 +50,9 @@ def _serve_chat(store_dir: Path, work: Path, *options: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def chat_store(insis_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def chat_store(
+    insis_store_dir: Path, tmp_path_factory: pytest.TempPathFactory, models: Models
+) -> Path:
     """A copy of the INSIS index plus a document full of markup (``orion-notes.txt``)."""
     import shutil
 
@@ -61,7 +65,8 @@ def chat_store(insis_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
     hostile = work / "docs" / "orion-notes.txt"
     hostile.parent.mkdir()
     hostile.write_text(HOSTILE_DOC)
-    report = sync_paths([hostile], Settings(store_dir=store_dir), prune=False)
+    settings = Settings(store_dir=store_dir)
+    report = sync_paths([hostile], settings, embedder=models.embedder(settings), prune=False)
     assert report.added == 1, report.summary()
     return store_dir
 

@@ -11,6 +11,10 @@ without a model. Cited passages support a sentence when
 Recall is the share of answer sentences supported by the union of their citations (a sentence
 without citations is unsupported). A citation is precise when it supports its sentence alone,
 or when the union supports the sentence and stops doing so without it.
+
+The sentence splitting, folding and stemming here are the judge's own (``evals.metrics.text``),
+independent of ``ingest.text`` on purpose: the judge must not share the judged system's rules,
+or a fault in them would score as a success.
 """
 
 from __future__ import annotations

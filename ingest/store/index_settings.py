@@ -1,0 +1,70 @@
+"""The settings an index was built with, stored with its chunk collection and checked on use.
+
+Vectors of two embedding models, or chunks of two chunkings, are not comparable: the chunk
+collection's metadata records the settings that shaped them, and a store opened with other
+settings refuses to mix them (an index holding no document is simply re-created).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ingest.chunker import CHUNKER_VERSION
+from ingest.errors import IndexSettingsMismatch
+
+if TYPE_CHECKING:
+    from ingest.settings import Settings
+
+INDEX_FORMAT = 1
+"""Bump when chunk ids or metadata change shape: old indexes then need --rebuild."""
+SETTING_PREFIX = "citewise:"
+"""Prefix of the chunk collection's metadata keys that hold index settings."""
+
+IndexSettings = dict[str, str | int]
+UNRECORDED_BEFORE: IndexSettings = {"embedding_runtime": "torch"}
+"""What indexes built before a setting was recorded were built with: every index before the
+embedding runtime setting was embedded by sentence-transformers on torch."""
+
+
+def index_settings(settings: Settings) -> IndexSettings:
+    """Everything that must match for two vectors or two chunkings to be comparable."""
+    return {
+        "embedding_model": settings.embedding_model,
+        "embedding_runtime": settings.embedding_runtime.value,
+        "chunk_size": settings.chunk_size,
+        "chunk_overlap": settings.chunk_overlap,
+        "chunker_version": CHUNKER_VERSION,
+        "index_format": INDEX_FORMAT,
+    }
+
+
+def collection_metadata(wanted: IndexSettings) -> dict[str, str | int]:
+    """The chunk collection's metadata recording ``wanted``."""
+    return {SETTING_PREFIX + k: v for k, v in wanted.items()}
+
+
+def stored_settings(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The index settings recorded in a chunk collection's ``metadata`` (with those of
+    ``UNRECORDED_BEFORE`` an older index does not record)."""
+    recorded = {
+        k[len(SETTING_PREFIX) :]: v
+        for k, v in (metadata or {}).items()
+        if k.startswith(SETTING_PREFIX)
+    }
+    return {**UNRECORDED_BEFORE, **recorded} if recorded else recorded
+
+
+def differing(wanted: IndexSettings, stored: Mapping[str, Any]) -> list[str]:
+    """The names of the settings whose stored value is not the wanted one."""
+    return [k for k, v in wanted.items() if stored.get(k) != v]
+
+
+def mismatch_error(
+    location: str, wanted: IndexSettings, stored: Mapping[str, Any], names: list[str]
+) -> IndexSettingsMismatch:
+    what = "; ".join(f"{k} was {stored.get(k)!r}, now {wanted[k]!r}" for k in names)
+    return IndexSettingsMismatch(
+        f"The index in {location} was built with other settings: {what}",
+        "re-run with --rebuild to re-embed every document with the new settings",
+    )
