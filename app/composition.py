@@ -29,24 +29,26 @@ if TYPE_CHECKING:
 
 
 class Models:
-    """The embedders (one per model name) and the reader, each loaded on first use."""
+    """The embedders (one per model and runtime) and the reader, each loaded on first use."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._reader_lock = threading.Lock()
-        self._embedders: dict[str, Embedder] = {}
+        self._embedders: dict[tuple[str, str], Embedder] = {}
         self._reader: Reader | None = None
         self._text_kind: TextKindModel | None = None
 
     def embedder(self, settings: Settings) -> Embedder:
-        """The embedder of ``settings.embedding_model`` (its model loads on the first text)."""
+        """The embedder of ``settings.embedding_model`` on ``settings.embedding_runtime`` (its
+        model loads on the first text)."""
         from ingest.embedder import new_embedder
 
+        key = (settings.embedding_model, settings.embedding_runtime.value)
         with self._lock:
-            embedder = self._embedders.get(settings.embedding_model)
+            embedder = self._embedders.get(key)
             if embedder is None:
                 embedder = new_embedder(settings)
-                self._embedders[settings.embedding_model] = embedder
+                self._embedders[key] = embedder
             return embedder
 
     def reader(self) -> Reader:

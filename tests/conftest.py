@@ -15,11 +15,15 @@ from local_server import free_port, serving
 from parts import PartsFor
 
 from app.composition import Components, Models
+from ingest.runtime.exports import models_cache
 from ingest.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 CHROMA = Path(sys.executable).with_name("chroma")
+MODEL_CACHE = models_cache()
+"""The developer's exported models: derived from the packaged weights and checked by hash,
+so every test shares them rather than exporting the encoder again in each temporary folder."""
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +34,7 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith("CITEWISE_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("CITEWISE_MODEL_CACHE_DIR", str(MODEL_CACHE))
 
 
 @pytest.fixture

@@ -279,28 +279,6 @@ def test_readers_see_only_chunks_of_committed_versions(
     assert sorted(c.id for c, _ in hits) == sorted(c.id for c in committed)
 
 
-def test_a_query_is_embedded_on_one_thread_like_a_document(embedder: Embedder) -> None:
-    import torch
-
-    threads = torch.get_num_threads()
-    query = embedder.embed_query("Rockets burn liquid hydrogen.")
-    assert torch.get_num_threads() == threads
-    (document,) = embedder.embed_documents(["Rockets burn liquid hydrogen."])
-    assert sum(q * d for q, d in zip(query, document, strict=True)) > 0.9999
-
-
-def test_embeddings_match_plain_float32_sentence_transformers(embedder: Embedder) -> None:
-    from sentence_transformers import SentenceTransformer
-
-    from ingest.embedder import resolve_model
-
-    texts = ["Glaciers carve valleys.", "The parliament sits in Edinburgh. " * 20]
-    plain = SentenceTransformer(resolve_model(embedder.name), device="cpu")
-    expected = plain.encode(texts, normalize_embeddings=True)
-    for got, want in zip(embedder.embed_documents(texts), expected, strict=True):
-        assert sum(g * w for g, w in zip(got, want, strict=True)) > 0.999
-
-
 # The lexical index's search ------------------------------------------------------------------
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"

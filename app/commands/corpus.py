@@ -61,14 +61,15 @@ def ingest(
     Examples:
       citewise ingest corpus/
       citewise ingest notes/ report.pdf --store /data/index
-      citewise ingest corpus/ --rebuild      # after changing the model or chunk size
+      citewise ingest corpus/ --rebuild      # after changing the model, runtime or chunk size
       citewise ingest inbox/ --json          # one JSON object, for scripts
 
     \b
     Settings (env CITEWISE_<NAME> or citewise.toml): store_dir, chroma_url (use a Chroma
-    server instead of the local folder), collection, embedding_model, embedding_batch_size,
-    chunk_size, chunk_overlap, max_file_mb, max_unzipped_mb, max_parse_seconds,
-    follow_external_links. See 'citewise settings'.
+    server instead of the local folder), collection, embedding_model, embedding_runtime,
+    embedding_batch_size, embedding_threads, model_cache_dir, chunk_size, chunk_overlap,
+    max_file_mb, max_unzipped_mb, max_parse_seconds, follow_external_links. See 'citewise
+    settings'.
     """
     from ingest.display import counted, shown
     from ingest.progress import TerminalProgress

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.reader.spans import best_span
-from ingest.embedder import native_bf16
+from ingest.runtime.cpu import native_bf16
 
 MAX_LENGTH = 384
 STRIDE = 128

@@ -2,8 +2,10 @@
 
 Both sides start with the embedding model loaded (loading is not ingestion) and write to a
 fresh Chroma folder. Each side runs ``--rounds`` times alternately and the best round counts,
-because the machine is shared. Then the no-op re-ingest (nothing changed) of the SQuAD folder
-and of corpus/ is timed in-process and as a full ``citewise ingest`` command.
+because the machine is shared. Beside them, the raw encoders over citewise's chunk texts: the
+citewise runtime's and sentence-transformers' on torch (the recipe's): the most each ingest
+could reach. Then the no-op re-ingest (nothing changed) of the SQuAD folder and of corpus/ is
+timed in-process and as a full ``citewise ingest`` command. The CPU's flags head the figures.
 
     python -m evals.bench.ingest [--squad PATH] [--rounds 2]
 """
@@ -24,8 +26,10 @@ from app.composition import Models
 from evals.suite.squad_data import DEFAULT_SQUAD, read_squad, write_articles
 from ingest.embedder import resolve_model
 from ingest.parse_worker import ParseWorker
-from ingest.settings import load_settings
-from ingest.sync import sync_paths
+from ingest.runtime.cpu import cpu_flags
+from ingest.settings import Settings, load_settings
+from ingest.store import ChunkStore
+from ingest.sync import embedding_text, sync_paths
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -88,6 +92,25 @@ def run_citewise(folder: Path, store: Path, models: Models, parser: ParseWorker)
     return *elapsed, report.chunks
 
 
+def raw_encoders(
+    settings: Settings,
+    models: Models,
+    texts: list[str],
+    embeddings: Any,
+) -> dict[str, Timing]:
+    """The citewise runtime's encoder, then the recipe's (sentence-transformers on torch),
+    over the same texts: embedding alone, no chunking and no index."""
+    timings: dict[str, Timing] = {}
+    for name, encode in (
+        (f"{settings.embedding_runtime} encoder", models.embedder(settings).embed_documents),
+        ("torch encoder", embeddings.embed_documents),
+    ):
+        started, cpu = time.perf_counter(), time.process_time()
+        encode(texts)
+        timings[name] = time.perf_counter() - started, time.process_time() - cpu, len(texts)
+    return timings
+
+
 def timed_noop(
     folder: Path, store: Path, models: Models, parser: ParseWorker
 ) -> tuple[float, float]:
@@ -137,11 +160,17 @@ def main() -> None:
                 timing = run(work / f"{name}-{round_}")
                 if name not in best or timing[0] < best[name][0]:
                     best[name] = timing
+            built = ChunkStore.open(load_settings(store_dir=work / "citewise-0"))
+            texts = [embedding_text(c) for c in built.all_chunks()]
+            for name, timing in raw_encoders(settings, models, texts, embeddings).items():
+                if name not in best or timing[0] < best[name][0]:
+                    best[name] = timing
 
+        print(f"CPU: {cpu_flags().describe()}; load average {os.getloadavg()[0]:.1f}")
         print(f"SQuAD slice: {len(articles)} articles, {kb:.0f} KB of text, best of {args.rounds}")
         for name, (wall, cpu, chunks) in best.items():
             print(
-                f"  {name:9s} {kb / wall:6.1f} KB/s  {wall:6.1f} s wall  {cpu:6.1f} s CPU  "
+                f"  {name:22s} {kb / wall:6.1f} KB/s  {wall:6.1f} s wall  {cpu:6.1f} s CPU  "
                 f"{chunks:4d} chunks"
             )
         wall_ratio = best["langchain"][0] / best["citewise"][0]

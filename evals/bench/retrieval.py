@@ -174,7 +174,8 @@ def compare(
     spent = embedder.times[WARMUP:]
     print(
         f"citewise latency includes the query embedding: p50 {percentile(spent, 50):.1f} ms, "
-        f"p95 {percentile(spent, 95):.1f} ms (query torch threads {QUERY_THREADS}, "
+        f"p95 {percentile(spent, 95):.1f} ms ({settings.embedding_runtime} runtime, query "
+        f"threads {QUERY_THREADS}, "
         f"load average {os.getloadavg()[0]:.1f})"
     )
 

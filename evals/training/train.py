@@ -35,7 +35,7 @@ from evals.training.data import (
     training_split,
 )
 from evals.training.features import Feature, encode
-from ingest.embedder import native_bf16
+from ingest.runtime.cpu import native_bf16
 
 SOURCES = {
     "squad11_train": 26000,

@@ -22,12 +22,16 @@ SETTING_PREFIX = "citewise:"
 """Prefix of the chunk collection's metadata keys that hold index settings."""
 
 IndexSettings = dict[str, str | int]
+UNRECORDED_BEFORE: IndexSettings = {"embedding_runtime": "torch"}
+"""What indexes built before a setting was recorded were built with: every index before the
+embedding runtime setting was embedded by sentence-transformers on torch."""
 
 
 def index_settings(settings: Settings) -> IndexSettings:
     """Everything that must match for two vectors or two chunkings to be comparable."""
     return {
         "embedding_model": settings.embedding_model,
+        "embedding_runtime": settings.embedding_runtime.value,
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
         "chunker_version": CHUNKER_VERSION,
@@ -41,12 +45,14 @@ def collection_metadata(wanted: IndexSettings) -> dict[str, str | int]:
 
 
 def stored_settings(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The index settings recorded in a chunk collection's ``metadata``."""
-    return {
+    """The index settings recorded in a chunk collection's ``metadata`` (with those of
+    ``UNRECORDED_BEFORE`` an older index does not record)."""
+    recorded = {
         k[len(SETTING_PREFIX) :]: v
         for k, v in (metadata or {}).items()
         if k.startswith(SETTING_PREFIX)
     }
+    return {**UNRECORDED_BEFORE, **recorded} if recorded else recorded
 
 
 def differing(wanted: IndexSettings, stored: Mapping[str, Any]) -> list[str]:
