@@ -15,7 +15,7 @@ LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 # flags name the cache: a wheel built with other flags is never reused.
 PIP_CACHE := $(HOME)/.cache/citewise/pip-$(shell printf '%s' '$(LLAMA_CMAKE_ARGS)' | sha256sum | cut -c1-12)
 
-.PHONY: setup chat test browser ocr bench lock
+.PHONY: setup chat check test browser ocr bench lock
 
 # A new environment whenever the lock changes, so it holds the lock's packages and nothing left
 # from before: the exact versions with their hashes (pip refuses any other file), then citewise
@@ -41,7 +41,11 @@ browser:
 ocr:
 	@command -v tesseract >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q tesseract-ocr tesseract-ocr-eng; }
 
-test: setup browser ocr
+# The type check: mypy with the pydantic plugin over the whole project (settings in pyproject.toml).
+check: setup
+	$(BIN)/mypy
+
+test: check browser ocr
 	$(BIN)/pytest
 
 bench: setup

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from app.answer import CANNOT_ANSWER, Answer, Citation
 from app.citations import marker, replace_markers
@@ -25,9 +26,7 @@ def joined_answer(question: str, parts: list[Answer]) -> Answer:
             lines.append(f'Not found for "{part.question}": {NOT_FOUND}')
             continue
         offset = len(citations)
-        lines.append(
-            replace_markers(part.text, lambda ns, _, shift=offset: marker(n + shift for n in ns))
-        )
+        lines.append(replace_markers(part.text, _shifted(offset)))
         citations += [dataclasses.replace(c, n=c.n + offset) for c in part.citations]
         passages += [p for p in part.passages if p not in passages]
     timings: dict[str, float] = {}
@@ -45,3 +44,13 @@ def joined_answer(question: str, parts: list[Answer]) -> Answer:
         search_query=" | ".join(a.search_query for a in parts),
         timings_ms=timings,
     )
+
+
+def _shifted(offset: int) -> Callable[[list[int], str], str]:
+    """Citation markers renumbered ``offset`` places on (a later part's citations follow the
+    earlier parts')."""
+
+    def shift(numbers: list[int], _: str) -> str:
+        return marker(n + offset for n in numbers)
+
+    return shift

@@ -15,9 +15,14 @@ differs, the store brings the index up to date (see ``ChunkStore.catch_up``).
 
 A write commits to SQLite first, logging the documents it changed, then replays the log into
 the postings, whose commit stores the last change it holds. A crash between the two leaves the
-log: the next writer (or a reader that finds the postings behind, taking the store's write
-lock) replays it, reading those documents' chunks from SQLite. Postings lost or never built
-(an index written before they existed) are rebuilt from SQLite's chunks, without Chroma.
+log: the next writer replays it, reading those documents' chunks from SQLite; a reader that
+finds the postings behind meanwhile reads those documents from SQLite instead
+(:meth:`LexicalIndex.behind_postings`, ``ChunkStore.refresh``), and takes no lock. Postings
+lost or never built (an index written before they existed) are rebuilt from SQLite's chunks,
+without Chroma.
+
+The SQLite file's layout is that of its numbered migrations (``ingest.migrations``), applied
+when it is opened.
 """
 
 from __future__ import annotations
@@ -27,15 +32,24 @@ import json
 import logging
 import sqlite3
 import threading
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from ingest import migrations
 from ingest.crash import crash_point
 from ingest.errors import StoreError
 from ingest.faults import is_damaged
+from ingest.migrations import (
+    GENERATION,
+    TEXTS,
+    ChunkSource,
+    chunk_meta_json,
+    flag,
+    new_generation,
+    record_analyzer,
+)
 from ingest.postings import Postings
-from ingest.records import Chunk, chunk_from, chunk_metadata
+from ingest.records import Chunk, chunk_from
 from ingest.text.index_terms import index_terms
 
 FILE_NAME = "lexical.sqlite3"
@@ -43,39 +57,6 @@ POSTINGS_SUFFIX = ".postings"
 """The postings folder is the SQLite file's path with this suffix added."""
 PAIR_JOINER = "_"
 """Neighbouring-term pairs become one token: "steam engine" -> "steam_engine"."""
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents(doc_id TEXT PRIMARY KEY, doc_hash TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS chunks(
-    row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL,
-    text TEXT, meta TEXT);
-CREATE INDEX IF NOT EXISTS chunks_of_document ON chunks(doc_id);
-CREATE TABLE IF NOT EXISTS changes(seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL);
-"""
-_FTS5_LEFTOVERS = (
-    "DROP TABLE IF EXISTS chunk_vocab",
-    "DROP TABLE IF EXISTS chunk_terms",
-    "DROP TABLE IF EXISTS term_counts",
-    "DELETE FROM meta WHERE key = 'term_counts'",
-)
-"""What an index written with SQLite FTS5 held besides (its postings and term counts): dropped
-when such an index is opened; the postings are then rebuilt from ``chunks``."""
-CHUNK_COLUMNS = ("text", "meta")
-"""The chunk's text and its metadata (JSON), so a search reads its hits from this file: an
-index written before they existed has them added and filled once (``ChunkStore``)."""
-TEXTS = "texts"
-"""The ``meta`` key saying that every chunk's text and metadata are stored."""
-ANALYZER = "analyzer"
-"""The ``meta`` key of the ``ANALYZER_VERSION`` the postings were built with."""
-ANALYZER_VERSION = 2
-"""Version of the analysis ``chunk_terms`` applies (``ingest.text.index_terms``), bumped with
-every change to it: postings built with another version are rebuilt from ``chunks``.
-1: a light English and French suffix stripper; 2: the project's one stemmer (Snowball English)
-and its stop words."""
-GENERATION = "generation"
-"""The ``meta`` key of a random id that the postings' marker repeats: postings of another
-SQLite file (one deleted and made again, or cleared) are rebuilt, not trusted."""
 
 
 def index_text(chunk: Chunk) -> str:
@@ -95,29 +76,6 @@ def chunk_terms(chunk: Chunk) -> str:
 def _terms(text: str, meta: str) -> str:
     """The index terms of a chunk stored as ``text`` and ``meta``."""
     return chunk_terms(chunk_from(text, json.loads(meta)))
-
-
-def _meta_json(chunk: Chunk) -> str:
-    return json.dumps(chunk_metadata(chunk), ensure_ascii=False)
-
-
-def _flagged(db: sqlite3.Connection, key: str) -> bool:
-    return db.execute("SELECT 1 FROM meta WHERE key = ?", (key,)).fetchone() is not None
-
-
-def _new_generation(db: sqlite3.Connection) -> None:
-    """Gives the file a new ``GENERATION``: postings written for the old one are rebuilt."""
-    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (GENERATION, uuid.uuid4().hex))
-
-
-def _record_analyzer(db: sqlite3.Connection) -> None:
-    """Records that the postings of the current generation use ``ANALYZER_VERSION``."""
-    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (ANALYZER, str(ANALYZER_VERSION)))
-
-
-def _flag(db: sqlite3.Connection, key: str) -> None:
-    """Records in ``meta`` that what ``key`` names (``TEXTS``) holds."""
-    db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (key,))
 
 
 def question_tokens(question: str) -> list[str]:
@@ -157,10 +115,12 @@ class LexicalIndex:
         self._db = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        self._add_chunk_columns()
-        self._upgrade_from_fts5()
-        self._follow_analyzer()
+        migrations.migrate(self._db)
+
+    def migrate(self, source: ChunkSource) -> None:
+        """Applies the migrations that need the store's chunks (see ``ingest.migrations``)."""
+        with self._lock:
+            migrations.migrate(self._db, source)
 
     def _start_over(self, exc: sqlite3.DatabaseError) -> None:
         """Replaces a damaged file by an empty one: it is derived from the store's records,
@@ -187,36 +147,6 @@ class LexicalIndex:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock, self._db:
             yield self._db
-
-    def _upgrade_from_fts5(self) -> None:
-        """Drops an FTS5 index's tables and gives the file its generation, once."""
-        with self._transaction() as db:
-            if _flagged(db, GENERATION):
-                return
-            _new_generation(db)
-            for statement in _FTS5_LEFTOVERS:
-                db.execute(statement)
-
-    def _follow_analyzer(self) -> None:
-        """Gives the file a new generation when its postings were built with another analyzer,
-        so they are rebuilt with this one (their SQLite record does not depend on it)."""
-        with self._transaction() as db:
-            row = db.execute("SELECT value FROM meta WHERE key = ?", (ANALYZER,)).fetchone()
-            if row is not None and row[0] == str(ANALYZER_VERSION):
-                return
-            _new_generation(db)
-            _record_analyzer(db)
-
-    def _add_chunk_columns(self) -> None:
-        """Adds the chunk text columns to an index written before them (the store fills them);
-        an empty index has nothing to fill."""
-        with self._transaction() as db:
-            present = {row[1] for row in db.execute("PRAGMA table_info(chunks)")}
-            for column in CHUNK_COLUMNS:
-                if column not in present:
-                    db.execute(f"ALTER TABLE chunks ADD COLUMN {column} TEXT")
-            if not db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone():
-                _flag(db, TEXTS)
 
     # State -------------------------------------------------------------------------------------
 
@@ -267,33 +197,6 @@ class LexicalIndex:
             ).fetchall()
         return {str(i): chunk_from(text, json.loads(meta)) for i, text, meta in rows}
 
-    def texts_stored(self) -> bool:
-        """Whether every chunk's text and metadata are stored (see :meth:`store_texts`)."""
-        with self._lock:
-            return _flagged(self._db, TEXTS)
-
-    def without_text(self, after: int, limit: int) -> list[tuple[int, str]]:
-        """``(row, chunk id)`` of up to ``limit`` chunks past row ``after`` whose text is not
-        stored yet (an index written before it was), in row order."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT row, chunk_id FROM chunks WHERE row > ? AND text IS NULL"
-                " ORDER BY row LIMIT ?",
-                (after, limit),
-            ).fetchall()
-        return [(int(row), str(chunk_id)) for row, chunk_id in rows]
-
-    def store_texts(self, chunks: Iterable[Chunk], *, complete: bool = False) -> None:
-        """Stores the text and metadata of these already indexed chunks; ``complete``: and
-        records that no chunk lacks them now."""
-        with self._transaction() as db:
-            db.executemany(
-                "UPDATE chunks SET text = ?, meta = ? WHERE chunk_id = ?",
-                [(c.text, _meta_json(c), c.id) for c in chunks],
-            )
-            if complete:
-                _flag(db, TEXTS)
-
     # Writing -----------------------------------------------------------------------------------
 
     def apply(
@@ -315,7 +218,7 @@ class LexicalIndex:
                 db.execute("INSERT INTO documents VALUES (?, ?)", (doc_id, doc_hash))
                 db.executemany(
                     "INSERT INTO chunks(chunk_id, doc_id, text, meta) VALUES (?, ?, ?, ?)",
-                    [(c.id, doc_id, c.text, _meta_json(c)) for c in chunks],
+                    [(c.id, doc_id, c.text, chunk_meta_json(c)) for c in chunks],
                 )
             if advance is not None:
                 db.execute(
@@ -339,10 +242,37 @@ class LexicalIndex:
             for table in ("chunks", "documents", "changes", "meta"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             db.execute("INSERT INTO meta VALUES ('synced', ?)", (synced,))
-            _new_generation(db)
-            _record_analyzer(db)
-            _flag(db, TEXTS)
+            new_generation(db)
+            record_analyzer(db)
+            flag(db, TEXTS)
         self.update_postings()
+
+    def behind_postings(self) -> list[str] | None:
+        """The documents changed in the record since the postings' last commit, which the
+        postings show wrongly; None if the postings were never built for this file (they show
+        nothing of it)."""
+        applied = self.postings.applied(self._generation())
+        if applied is None:
+            return None
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT doc_id FROM changes WHERE seq > ?", (applied,)
+            ).fetchall()
+        return sorted(str(doc_id) for (doc_id,) in rows)
+
+    def chunks_of(self, doc_ids: Sequence[str]) -> dict[str, list[Chunk]]:
+        """doc_id -> its indexed chunks in order, for those of ``doc_ids`` that are indexed."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT doc_id, text, meta FROM chunks"
+                " WHERE doc_id IN (SELECT value FROM json_each(?)) AND text IS NOT NULL"
+                " ORDER BY row",
+                (json.dumps(list(doc_ids)),),
+            ).fetchall()
+        found: dict[str, list[Chunk]] = {}
+        for doc_id, text, meta in rows:
+            found.setdefault(str(doc_id), []).append(chunk_from(text, json.loads(meta)))
+        return found
 
     def update_postings(self) -> None:
         """Replays the logged changes into the postings (all of ``chunks`` if they were never
@@ -383,12 +313,17 @@ class LexicalIndex:
     # Searching ---------------------------------------------------------------------------------
 
     def search(
-        self, question: str, n: int, doc_ids: Iterable[str] | None = None
+        self,
+        question: str,
+        n: int,
+        doc_ids: Iterable[str] | None = None,
+        excluded: Sequence[str] = (),
     ) -> list[tuple[str, float]]:
         """Ids of up to ``n`` chunks sharing terms with ``question`` (of ``doc_ids`` only, if
-        given), best BM25 score first (scores are positive; higher is better)."""
+        given; of no document in ``excluded``), best BM25 score first (scores are positive;
+        higher is better)."""
         tokens = question_tokens(question)
         wanted = None if doc_ids is None else sorted(set(doc_ids))
         if not tokens or n <= 0 or wanted == []:
             return []
-        return self.postings.search(tokens, n, wanted)
+        return self.postings.search(tokens, n, wanted, excluded)

@@ -49,7 +49,9 @@ class Postings:
     """The tantivy index in ``folder``: searched by any process, written by the one holding
     the store's write lock (tantivy's own lock file refuses a second writer)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path | None) -> None:
+        """The postings in ``folder``; None: postings held in memory only (a reader's view of
+        changes that the postings on disk do not hold yet)."""
         import tantivy
 
         self.folder = folder
@@ -57,38 +59,43 @@ class Postings:
         self.damaged = False
         """Whether the folder was found damaged and started over empty (rebuilt from the
         lexical index's chunks on the next update)."""
+        self._schema = _schema()
+        self._index = tantivy.Index(self._schema) if folder is None else self._opened(folder)
+        self._index.register_tokenizer(
+            TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
+        )
+
+    def _opened(self, folder: Path) -> Any:
+        import tantivy
+
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            self._schema = _schema()
             try:
-                self._index = tantivy.Index(self._schema, path=str(folder), reuse=True)
+                return tantivy.Index(self._schema, path=str(folder), reuse=True)
             except ValueError as exc:
-                self._index = self._start_over(exc)
+                return self._start_over(folder, exc)
         except (OSError, ValueError) as exc:
             raise StoreError(
                 f"Cannot open the lexical postings {folder}: {exc}",
                 "check the folder is writable and the disk has room",
             ) from None
-        self._index.register_tokenizer(
-            TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
-        )
 
-    def _start_over(self, exc: ValueError) -> Any:
+    def _start_over(self, folder: Path, exc: ValueError) -> Any:
         """An empty index in place of a damaged one (tantivy says so as a ValueError: a
         missing or truncated segment, an unreadable meta.json)."""
         import tantivy
 
-        shutil.rmtree(self.folder)
-        self.folder.mkdir()
+        shutil.rmtree(folder)
+        folder.mkdir()
         reason = str(exc).split(":")[0]
         logging.getLogger("citewise").warning(
             "The lexical postings %s were damaged (%s); they are rebuilt from the lexical "
             "index's chunks",
-            self.folder,
+            folder,
             reason,
         )
         self.damaged = True
-        return tantivy.Index(self._schema, path=str(self.folder), reuse=True)
+        return tantivy.Index(self._schema, path=str(folder), reuse=True)
 
     def applied(self, generation: str) -> int | None:
         """The last change of lexical index ``generation`` that the latest commit includes
@@ -118,10 +125,15 @@ class Postings:
             return self._index.searcher()
 
     def search(
-        self, terms: Sequence[str], n: int, doc_ids: Sequence[str] | None = None
+        self,
+        terms: Sequence[str],
+        n: int,
+        doc_ids: Sequence[str] | None = None,
+        excluded: Sequence[str] = (),
     ) -> list[tuple[str, float]]:
-        """Ids of the ``n`` chunks (of ``doc_ids`` only, if given) with the best BM25 score
-        for any of ``terms``, best first, as of the latest commit."""
+        """Ids of the ``n`` chunks (of ``doc_ids`` only, if given; of no document in
+        ``excluded``) with the best BM25 score for any of ``terms``, best first, as of the
+        latest commit."""
         import tantivy
 
         query = tantivy.Query.boolean_query(
@@ -130,14 +142,15 @@ class Postings:
                 for term in terms
             ]
         )
+        limits = []
         if doc_ids is not None:
             within = tantivy.Query.term_set_query(self._schema, "doc", doc_ids)
-            query = tantivy.Query.boolean_query(
-                [
-                    (tantivy.Occur.Must, query),
-                    (tantivy.Occur.Must, tantivy.Query.const_score_query(within, 0.0)),
-                ]
-            )
+            limits.append((tantivy.Occur.Must, tantivy.Query.const_score_query(within, 0.0)))
+        if excluded:
+            left_out = tantivy.Query.term_set_query(self._schema, "doc", list(excluded))
+            limits.append((tantivy.Occur.MustNot, left_out))
+        if limits:
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *limits])
         searcher = self._searcher()
         hits = searcher.search(query, n, count=False).hits
         return [(str(searcher.doc(address)["chunk"][0]), float(score)) for score, address in hits]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import (
@@ -174,7 +174,8 @@ def load_settings(**overrides: object) -> Settings:
 
     ``None`` overrides are ignored so CLI options left unset fall through to other sources.
     """
-    given = {k: v for k, v in overrides.items() if v is not None}
+    # Any: each value is checked by the Settings model itself, with a message naming it
+    given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
     path = settings_file()
     if path is not None and not path.is_file():
         raise SettingsError(f"Settings file {path} does not exist", f"unset {SETTINGS_FILE_ENV}")

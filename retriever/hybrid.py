@@ -80,8 +80,8 @@ class HybridRetriever:
 
     def _search(self, text: str, k: int, wanted: list[str] | None) -> list[Passage]:
         n = max(self.settings.candidates, k)
-        # Both searches read their hits from the lexical index, so it catches up first.
-        self.lexical.catch_up()
+        # Both searches read their hits as of the store's latest commit, so it refreshes first.
+        self.lexical.refresh()
         lexical_hits = self._lexical_worker.submit(self.lexical.search, text, n, wanted)
         embedding = self.embedder.embed_query(text)
         dense = dense_search(self.store, embedding, n, wanted)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import random
 from pathlib import Path
+from typing import Any
 
 import docx
 from fpdf import FPDF
@@ -158,7 +159,7 @@ def pdf_bytes(pages: int = 3, *, password: str | None = None) -> bytes:
     pdf.set_title(PDF_TITLE)
     if password:
         pdf.set_encryption(owner_password="owner-" + password, user_password=password)
-    line = {"new_x": "LMARGIN", "new_y": "NEXT"}
+    line: dict[str, Any] = {"new_x": "LMARGIN", "new_y": "NEXT"}
     for number in range(pages):
         pdf.add_page()
         section = PDF_SECTIONS[number % len(PDF_SECTIONS)]

@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import docx
 import xlsxwriter
@@ -179,7 +180,7 @@ def helios_pdf() -> bytes:
     """Two pages, no bookmarks; the title in a large font; the answer on page 2."""
     pdf = FPDF()
     pdf.set_title("")
-    line = {"new_x": "LMARGIN", "new_y": "NEXT"}
+    line: dict[str, Any] = {"new_x": "LMARGIN", "new_y": "NEXT"}
     pdf.add_page()
     pdf.set_font("helvetica", "B", 20)
     pdf.multi_cell(0, 10, HELIOS_TITLE, **line)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.answer import CANNOT_ANSWER, Answer, Citation
+from app.answer import CANNOT_ANSWER, Answer, Backend, Citation
 from app.conversation import Conversation, Turn, title_of
 from app.conversation_markdown import conversation_markdown
 from app.conversation_store import ConversationStore, owner_folder
@@ -31,7 +31,7 @@ def answer(question: str = "When was ElyT-MaX created?") -> Answer:
     p, other = passage(), passage("notes/other.md", 0.01)
     cited = [Citation(1, p, QUOTE, "January 1, 2016")]
     return Answer(
-        question, "It was created on January 1, 2016 [1].", cited, False, "extractive",
+        question, "It was created on January 1, 2016 [1].", cited, False, Backend.EXTRACTIVE,
         short_answer="January 1, 2016", passages=[p, other],
         answerability=0.93, search_query=question, timings_ms={"total": 12.0},
         searched_documents=["reports/cnrs.md", "notes/other.md"],
@@ -41,7 +41,7 @@ def answer(question: str = "When was ElyT-MaX created?") -> Answer:
 def test_a_conversation_survives_its_json_form_with_every_source() -> None:
     conversation = Conversation()
     conversation.add(Turn("a1b2c3d4e5", answer()))
-    refusal = Answer("Who?", CANNOT_ANSWER, [], True, "extractive", passages=[passage()])
+    refusal = Answer("Who?", CANNOT_ANSWER, [], True, Backend.EXTRACTIVE, passages=[passage()])
     conversation.add(Turn("f6a7b8c9d0", refusal))
     back = Conversation.from_json(json.loads(json.dumps(conversation.to_json())))
     assert back.title == "When was ElyT-MaX created?"

@@ -47,7 +47,7 @@ def assert_citations_resolve(answer: Answer) -> None:
                      None, "life spans", id="paraphrase", marks=FALSELY_REFUSED),
         pytest.param("In which city is ElyT-MaX located?", None, "Sendai", id="city"),
         pytest.param("What does the ElyT-MaX laboratory study?", None,
-                     "materials", id="topic", marks=FALSELY_REFUSED),
+                     "materials", id="topic"),
         pytest.param("With which Japanese university is the LIMMS run?", None,
                      "University of Tokyo", id="university"),
     ],

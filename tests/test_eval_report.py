@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app.answer import CANNOT_ANSWER, Answer, Citation
+from app.answer import CANNOT_ANSWER, Answer, Backend, Citation
 from evals.suite.dataset import parse_item
 from evals.suite.report import change, summary_table, write_report
 from evals.suite.runner import by_category, score, summarise
@@ -36,7 +36,7 @@ BUDGET = parse_item(
 def answer(text: str, abstained: bool = False, cited: bool = True) -> Answer:
     citations = [Citation(1, PASSAGE, "ElyT-MaX was created on January 1, 2016.")] if cited else []
     return Answer(
-        "q", text, citations, abstained, "extractive", passages=[PASSAGE], answerability=0.9
+        "q", text, citations, abstained, Backend.EXTRACTIVE, passages=[PASSAGE], answerability=0.9
     )
 
 

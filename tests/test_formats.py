@@ -321,12 +321,12 @@ def test_a_big_documents_vectors_are_made_a_slice_at_a_time_as_the_store_writes_
     """A document of more chunks than an embedding group is embedded one store batch at a
     time (so its vectors are never all held), and each chunk gets its own vector."""
     from ingest import sync
-    from ingest.embedder import get_embedder
+    from ingest.embedder import new_embedder
 
     monkeypatch.setattr(sync, "EMBED_GROUP_CHUNKS", 4)
     store = ChunkStore.open(settings)
-    monkeypatch.setattr(store, "_batch", 5)
-    embedder = get_embedder(settings)
+    monkeypatch.setattr(store._catalog, "_batch", 5)
+    embedder = new_embedder(settings)
     embed = embedder.embed_documents
     sizes: list[int] = []
 
@@ -340,7 +340,7 @@ def test_a_big_documents_vectors_are_made_a_slice_at_a_time_as_the_store_writes_
     (folder / "big.csv").write_bytes(csv_table(MAX_ROWS_ALONE + 200))
     (folder / "note.txt").write_text("The harbour opens at dawn.\n")
 
-    report = sync_paths([folder], settings, store=store)
+    report = sync_paths([folder], settings, store=store, embedder=embedder)
 
     assert {f.doc_id: f.status for f in report.files} == {"big.csv": "added", "note.txt": "added"}
     chunks = store.chunks_of("big.csv")
@@ -502,6 +502,7 @@ def test_ocr_stops_at_once_when_the_parser_is_killed_for_its_time_limit() -> Non
     while not _tesseract_processes() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _tesseract_processes(), "OCR never started"
+    assert worker._process is not None
     worker._process.kill()  # what the time limit does
     thread.join(30)
     worker.stop()

@@ -94,7 +94,11 @@ def _docx_with_body(body_xml: str) -> bytes:
             data = source.read(item.filename)
             if item.filename == "word/document.xml":
                 body = f"<w:body>{body_xml}</w:body>".encode()
-                data = re.sub(rb"<w:body>.*</w:body>", lambda _, b=body: b, data, flags=re.S)
+
+                def new_body(_: re.Match[bytes], body: bytes = body) -> bytes:
+                    return body
+
+                data = re.sub(rb"<w:body>.*</w:body>", new_body, data, flags=re.S)
             target.writestr(item, data)
     return out.getvalue()
 

@@ -54,6 +54,7 @@ def retriever_for(models: Models) -> RetrieverFor:
 
 
 def store_ids(retriever: HybridRetriever) -> set[str]:
+    assert isinstance(retriever.store, ChunkStore)
     return {c.id for c in retriever.store.all_chunks()}
 
 
@@ -220,6 +221,7 @@ def test_returned_passages_are_exact_spans_that_never_overlap(
         assert passages
         for p in passages:
             record = retriever.store.document(p.doc_id)
+            assert record is not None
             assert record.text[p.start : p.end] == p.text
             if not widen:
                 assert len(p.text) <= insis_settings.chunk_size

@@ -156,27 +156,7 @@ def test_searches_read_chunks_from_the_lexical_index_exactly_as_stored(
     assert sorted((c for c, _ in hits), key=lambda c: c.index) == chunks
 
 
-def test_an_index_written_before_chunk_texts_gets_them_when_opened(
-    settings: Settings, store: ChunkStore, embedder: Embedder
-) -> None:
-    chunks = _write(store, embedder, "one.txt", "a" * 64) + _write(
-        store, embedder, "two.txt", "b" * 64
-    )
-    store.lexical.close()
-    with sqlite3.connect(store.lexical.path) as db:
-        db.execute("ALTER TABLE chunks DROP COLUMN text")
-        db.execute("ALTER TABLE chunks DROP COLUMN meta")
-        db.execute("DELETE FROM meta WHERE key = 'texts'")
-    assert LexicalIndex(store.lexical.path).chunks(c.id for c in chunks) == {}
-
-    reopened = ChunkStore.open(settings)
-    assert reopened.lexical.texts_stored()
-    assert reopened.lexical.chunks(c.id for c in chunks) == {c.id: c for c in chunks}
-    [(best, _)] = reopened.query(embedder.embed_query("Bread rises with yeast."), 1)
-    assert best.text == "Bread rises with yeast."
-
-
-def test_a_lexical_index_behind_the_store_catches_up_by_changed_documents(
+def test_a_lost_lexical_index_is_rebuilt_from_the_records_when_the_store_opens(
     settings: Settings, store: ChunkStore, embedder: Embedder
 ) -> None:
     _write(store, embedder, "one.txt", "a" * 64)
@@ -185,7 +165,6 @@ def test_a_lexical_index_behind_the_store_catches_up_by_changed_documents(
     for suffix in ("-wal", "-shm"):
         store.lexical.path.with_name(store.lexical.path.name + suffix).unlink(missing_ok=True)
     fresh = ChunkStore.open(settings)
-    assert fresh.lexical.documents() == {}
 
     assert fresh.catch_up() is True
     assert fresh.lexical.documents() == {"one.txt": "a" * 64, "two.txt": "b" * 64}
@@ -475,26 +454,6 @@ def test_postings_lost_or_left_by_another_file_are_rebuilt_from_sqlite(
     assert not fresh.postings_current()
     fresh.update_postings()
     assert fresh.postings.chunk_ids() == set() and fresh.search(question, 5) == []
-
-
-def test_an_index_written_with_fts5_is_upgraded_when_opened(lexical: LexicalIndex) -> None:
-    question = "Which IRL laboratories did the INSIS create abroad?"
-    expected = lexical.search(question, 5)
-    lexical.close()
-    shutil.rmtree(lexical.postings.folder)
-    with sqlite3.connect(lexical.path) as db:
-        db.execute("CREATE VIRTUAL TABLE chunk_terms USING fts5(terms)")
-        db.execute("CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_terms, 'row')")
-        db.execute("CREATE TABLE term_counts(term TEXT PRIMARY KEY, chunks INTEGER)")
-        db.execute("INSERT INTO meta VALUES ('term_counts', '1')")
-        db.execute("DELETE FROM meta WHERE key = 'generation'")
-    upgraded = LexicalIndex(lexical.path)
-    with sqlite3.connect(lexical.path) as db:
-        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
-        assert not tables & {"chunk_terms", "chunk_vocab", "term_counts"}
-        assert not db.execute("SELECT 1 FROM meta WHERE key = 'term_counts'").fetchone()
-    upgraded.update_postings()
-    assert _ids(upgraded.search(question, 5)) == _ids(expected)
 
 
 def test_a_postings_write_that_fails_says_what_to_do_and_is_replayed_later(

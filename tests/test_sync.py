@@ -7,7 +7,6 @@ from unittest import mock
 
 import pytest
 
-from ingest import embedder as embedder_module
 from ingest.errors import IndexSettingsMismatch
 from ingest.settings import Settings, load_settings
 from ingest.store import ChunkStore
@@ -80,7 +79,6 @@ def test_unchanged_files_are_skipped_without_loading_the_model(
     settings = load_settings(store_dir=tmp_path / "store", embedding_batch_size=7)
     sync_paths([folder], settings)
     before = ChunkStore.open(settings).revision()
-    embedder_module._embedders.clear()
 
     with (
         mock.patch("sentence_transformers.SentenceTransformer") as model,

@@ -10,7 +10,8 @@ import pytest
 from app.followup import search_query
 from app.llm.check import split_sentences
 from app.support import supporting_quote
-from ingest.lexical_index import ANALYZER, LexicalIndex, question_tokens
+from ingest.lexical_index import LexicalIndex, question_tokens
+from ingest.migrations import ANALYZER
 from ingest.records import Chunk
 from ingest.text.folding import fold
 from ingest.text.index_terms import tokenize
@@ -137,6 +138,7 @@ def test_postings_built_with_another_analyzer_are_rebuilt_with_this_one(tmp_path
 
     with sqlite3.connect(path) as db:
         db.execute("UPDATE meta SET value = '1' WHERE key = ?", (ANALYZER,))
+        db.execute("PRAGMA user_version = 4")  # as written before migration 5
     reopened = LexicalIndex(path)
     assert not reopened.postings_current()
     reopened.update_postings()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from app.answer import CANNOT_ANSWER, Answer, Citation
+from app.answer import CANNOT_ANSWER, Answer, Backend, Citation
 from app.cli import cli
 from app.conversation import messages_of
 from app.web.corpus import safe_name, store_upload
@@ -42,7 +42,12 @@ def passage(body: str, doc_id: str = "doc", score: float = 0.5) -> Passage:
 def answered(question: str, body: str, quote: str) -> Answer:
     p = passage(body)
     return Answer(
-        question, "It says so [1].", [Citation(1, p, quote)], False, "extractive", passages=[p]
+        question,
+        "It says so [1].",
+        [Citation(1, p, quote)],
+        False,
+        Backend.EXTRACTIVE,
+        passages=[p],
     )
 
 
@@ -78,7 +83,7 @@ def test_the_html_is_one_line_with_every_field_escaped() -> None:
     p = replace(passage(body, doc_id=HOSTILE), title=HOSTILE, heading_path=(HOSTILE,))
     answer = Answer(
         HOSTILE, f"Says {HOSTILE} [1].\nMore [2].", [Citation(1, p, "last", "last")], False,
-        "llm", passages=[p], note=HOSTILE,
+        Backend.LLM, passages=[p], note=HOSTILE,
     )  # fmt: skip
     pieces = [
         user_message(f"{HOSTILE}\n  two"),
@@ -122,7 +127,7 @@ def test_earlier_answers_keep_their_own_sources_and_the_latest_is_shown() -> Non
 
 def test_an_abstention_looks_different_and_still_shows_the_closest_passages() -> None:
     close = passage("Nearby but not an answer.")
-    answer = Answer("q", CANNOT_ANSWER, [], True, "extractive", passages=[close])
+    answer = Answer("q", CANNOT_ANSWER, [], True, Backend.EXTRACTIVE, passages=[close])
     message = answer_message(answer, "z")
     assert 'class="cw-answer cw-abstain"' in message and "closest passages" in message
     panel = sources_panel([Turn("z", answer)], False)
@@ -141,7 +146,7 @@ def test_all_retrieved_passages_with_scores_only_when_asked() -> None:
 def test_the_scores_table_is_in_fused_order_with_plain_text_previews() -> None:
     low = passage("## Heading\n\n- a **bold** [link](http://x) item", "low", 0.01)
     high = passage("| a | b |\n|---|---|\n| 1 | 2 |", "high", 0.03)
-    answer = Answer("q", "x", [], False, "extractive", passages=[low, high])
+    answer = Answer("q", "x", [], False, Backend.EXTRACTIVE, passages=[low, high])
     table = scores_table(answer.passages)
     assert table.index("Title of high") < table.index("Title of low")
     assert "Heading a bold link item" in table and "a b 1 2" in table
@@ -233,7 +238,9 @@ def test_the_answer_span_is_marked_inside_the_quoted_sentence() -> None:
     quote = "ElyT-MaX is based in Sendai, Japan <b>."
     p = passage(body)
     citation = Citation(1, p, quote, answer_span="Sendai, Japan <b>")
-    answer = Answer("q", "It is in Sendai [1].", [citation], False, "extractive", passages=[p])
+    answer = Answer(
+        "q", "It is in Sendai [1].", [citation], False, Backend.EXTRACTIVE, passages=[p]
+    )
     html = sources_panel([Turn("a1", answer)], show_scores=False)
     assert (
         '<mark>ElyT-MaX is based in <strong class="cw-span">Sendai, Japan &lt;b&gt;</strong>.'
@@ -254,7 +261,11 @@ def test_cited_table_rows_are_shown_as_a_table_with_the_cited_row_marked() -> No
         places=(Place(0), Place(starts[0], row=2), Place(starts[1], row=3)),
     )
     answer = Answer(
-        "q", "It costs 20 [1].", [Citation(1, p, rows[1], "20 EUR/month")], False, "extractive"
+        "q",
+        "It costs 20 [1].",
+        [Citation(1, p, rows[1], "20 EUR/month")],
+        False,
+        Backend.EXTRACTIVE,
     )
     html = sources_panel([Turn("t", answer)], False)
     assert "<th>Row</th><th>Plan</th><th>Price</th><th>Support</th>" in html

@@ -75,7 +75,7 @@ def new_reader(init: Path | None = None) -> ReaderNetwork:
     model = ReaderNetwork(qa.bert, qa.qa_outputs)
     if init is not None:
         _load_weights(model, init, allow_missing=("verifier.",))
-    model.bert.get_input_embeddings().weight.requires_grad_(False)
+    qa.get_input_embeddings().weight.requires_grad_(False)
     return model
 
 

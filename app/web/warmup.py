@@ -33,7 +33,7 @@ def load_models(parts: Components) -> Callable[[], None]:
 class Warmup:
     """Runs ``load`` once in a daemon thread and says how it went."""
 
-    def __init__(self, load: Callable[[], None]) -> None:
+    def __init__(self, load: Callable[[], object]) -> None:
         self._load = load
         self._done = threading.Event()
         self.error: str | None = None

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from app.composition import Models
 from evals.suite.squad_data import DEFAULT_SQUAD, read_squad, write_articles
@@ -26,10 +27,13 @@ from ingest.parse_worker import ParseWorker
 from ingest.settings import load_settings
 from ingest.sync import sync_paths
 
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 
-def _langchain_embeddings(model_path: str):  # type: ignore[no-untyped-def]
+def _langchain_embeddings(model_path: str) -> Embeddings:
     """HuggingFaceEmbeddings as the recipe has it (langchain-huggingface, if installed)."""
     try:
         from langchain_huggingface import HuggingFaceEmbeddings
@@ -40,7 +44,7 @@ def _langchain_embeddings(model_path: str):  # type: ignore[no-untyped-def]
         class HuggingFaceEmbeddings(Embeddings):  # type: ignore[no-redef]
             """The same calls langchain-huggingface makes: one encode over all texts."""
 
-            def __init__(self, model_name: str, model_kwargs: dict[str, str]) -> None:
+            def __init__(self, model_name: str, model_kwargs: dict[str, Any]) -> None:
                 self.client = SentenceTransformer(model_name, **model_kwargs)
 
             def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -56,7 +60,7 @@ Timing = tuple[float, float, int]
 """Wall seconds, CPU seconds of this process, chunks."""
 
 
-def run_recipe(folder: Path, store: Path, embeddings) -> Timing:  # type: ignore[no-untyped-def]
+def run_recipe(folder: Path, store: Path, embeddings: Embeddings) -> Timing:
     """TextLoader -> RecursiveCharacterTextSplitter(1000, 200) -> Chroma.from_documents."""
     from langchain_chroma import Chroma
     from langchain_core.documents import Document
@@ -111,7 +115,7 @@ def main() -> None:
     models = Models()
     with (
         tempfile.TemporaryDirectory(prefix="citewise-bench-") as tmp,
-        contextlib.closing(ParseWorker()) as parser,
+        contextlib.closing(ParseWorker()) as worker,
     ):
         work = Path(tmp)
         articles, _ = read_squad(args.squad)
@@ -127,7 +131,7 @@ def main() -> None:
         best: dict[str, Timing] = {}
         for round_ in range(args.rounds):
             for name, run in (
-                ("citewise", lambda s: run_citewise(folder, s, models, parser)),
+                ("citewise", lambda s: run_citewise(folder, s, models, worker)),
                 ("langchain", lambda s: run_recipe(folder, s, embeddings)),
             ):
                 timing = run(work / f"{name}-{round_}")
@@ -147,7 +151,7 @@ def main() -> None:
             ("SQuAD folder", folder, work / "citewise-0"),
             ("corpus/", CORPUS, work / "corpus"),
         ):
-            in_process, command = timed_noop(source, store, models, parser)
+            in_process, command = timed_noop(source, store, models, worker)
             print(
                 f"No-op re-ingest of {label}: {in_process:.2f} s in-process, "
                 f"{command:.2f} s as 'citewise ingest' (incl. Python start-up)"

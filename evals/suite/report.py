@@ -201,8 +201,8 @@ def markdown(result: Mapping[str, Any], baseline: Metrics | None, images: Sequen
         "| id | category | question | answer | expected | failed checks |",
         "|---|---|---|---|---|---|",
     ]
-    for row in question_rows(result["questions"]):
-        lines.append("| " + " | ".join(_md_cell(v) for v in row.values()) + " |")
+    for question in question_rows(result["questions"]):
+        lines.append("| " + " | ".join(_md_cell(v) for v in question.values()) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -201,8 +201,8 @@ def by_category(results: Sequence[QuestionResult]) -> dict[str, dict[str, float 
     groups: dict[str, list[QuestionResult]] = defaultdict(list)
     for r in results:
         groups[r.category].append(r)
-    return {
-        category: {"questions": float(len(rs))}
-        | {name: f(rs) for name, f in CATEGORY_METRICS.items()}
-        for category, rs in groups.items()
-    }
+    figures: dict[str, dict[str, float | None]] = {}
+    for category, rs in groups.items():
+        row: dict[str, float | None] = {"questions": float(len(rs))}
+        figures[category] = row | {name: f(rs) for name, f in CATEGORY_METRICS.items()}
+    return figures

@@ -139,7 +139,7 @@ def _walk(root: LexborNode, walker: _Walker) -> None:
     stack: list[tuple[LexborNode, bool]] = [(root, False)]
     while stack:
         node, leaving = stack.pop()
-        tag = node.tag
+        tag = node.tag or ""
         if leaving:
             walker.leave(tag)
             continue

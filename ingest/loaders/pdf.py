@@ -12,7 +12,7 @@ from pypdf import PageObject, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
 
 from ingest.errors import DocumentError
-from ingest.loaders.document import DocumentBuilder, ParsedDocument, normalise
+from ingest.loaders.document import BlockKind, DocumentBuilder, ParsedDocument, normalise
 from ingest.loaders.pdf_tables import Table, TablePage, draws_rules, read_tables
 from ingest.loaders.tables import add_table
 from ingest.text.lists import LIST_ITEM
@@ -279,7 +279,7 @@ def _add_lines(
         if depth is not None:
             builder.add(paragraph, "heading", level=depth, page=page, ocr=ocr)
         else:
-            kind = "list_item" if LIST_ITEM.match(paragraph) else "paragraph"
+            kind: BlockKind = "list_item" if LIST_ITEM.match(paragraph) else "paragraph"
             builder.add(paragraph, kind, page=page, ocr=ocr)
 
 
@@ -319,7 +319,7 @@ def load_pdf(
     for number, lines in enumerate(pages):
         headings = {title.casefold(): depth for depth, title in outline.get(number, [])}
         items = items_of.get(number) or [*lines]
-        ocr = number in scanned
+        read_by_ocr = number in scanned
         for index, run in enumerate(_runs(_kept_items(items, running, lines))):
             if isinstance(run, Table):
                 add_table(builder, enumerate(run.rows, 1), page=number + 1)
@@ -328,7 +328,7 @@ def load_pdf(
                 run, title_line = _with_title(run, title_lines)
                 if title_line is not None and title_line.casefold() not in headings:
                     headings[title_line.casefold()] = 1
-            _add_lines(builder, run, headings, number + 1, ocr)
+            _add_lines(builder, run, headings, number + 1, read_by_ocr)
     if not builder.blocks:
         if any(line for lines in pages for line in lines):
             raise DocumentError("PDF holds only page numbers, no text to index")

@@ -15,7 +15,7 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from ingest.errors import DocumentError
-from ingest.loaders.document import DocumentBuilder, ParsedDocument
+from ingest.loaders.document import BlockKind, DocumentBuilder, ParsedDocument
 from ingest.loaders.tables import add_table
 
 NOTES_LABEL = "Speaker notes"
@@ -39,7 +39,7 @@ def _add_shape(builder: DocumentBuilder, shape: Any, page: int) -> None:
         add_table(builder, rows, page=page)
     elif getattr(shape, "has_text_frame", False) and shape.has_text_frame:
         for paragraph in shape.text_frame.paragraphs:
-            kind = "list_item" if paragraph.level > 0 else "paragraph"
+            kind: BlockKind = "list_item" if paragraph.level > 0 else "paragraph"
             builder.add(paragraph.text, kind, page=page)
 
 

@@ -11,7 +11,10 @@ package, each with one job:
 - :mod:`~ingest.store.locations`: where the index's files live.
 
 Every write holds the index's write lock (:mod:`ingest.lock`), so two ingests never take each
-other's work for crash leftovers.
+other's work for crash leftovers, and first brings the lexical index in step if it is behind.
+Reads never take the lock: a reader calls :meth:`ChunkStore.refresh` to see the latest commit
+(see ``catalog.Backlog``), and its searches read the committed state whatever a writer in
+another process is doing.
 
 A ``--rebuild`` (by another process, or another ``ChunkStore`` in this one) replaces the whole
 store folder (see ``ingest.rebuild``), or on a Chroma server drops and re-creates the
@@ -43,7 +46,7 @@ from ingest.lexical_index import LexicalIndex
 from ingest.lock import Waiting, WriteLock
 from ingest.records import Chunk, DocumentRecord, chunk_from
 from ingest.store import chroma
-from ingest.store.catalog import ChunkCatalog, NewVersion, record_from
+from ingest.store.catalog import Backlog, ChunkCatalog, NewVersion, record_from
 from ingest.store.commit_log import CommitLog, StoredChunk, leftovers
 from ingest.store.index_settings import (
     collection_metadata,
@@ -126,6 +129,7 @@ class ChunkStore:
         )
         self._vectors_checked = False
         self._stale = False
+        self._backlog = Backlog.empty()
         self._batch = max(1, int(self._guard(client.get_max_batch_size)))
         self.lexical = LexicalIndex(lexical_path(settings))
         self.lock = WriteLock(lock_path(settings))
@@ -141,25 +145,17 @@ class ChunkStore:
         return store
 
     def _prepare(self) -> None:
-        """What opening an index does besides connecting: chunk texts copied into a lexical
-        index written before it kept them; a new index's lexical index marked in step; a
-        lexical index found damaged rebuilt, unless a writer is busy (it will be)."""
+        """What opening an index does besides connecting: the lexical index's migrations that
+        need the store's chunks (``ingest.migrations``); a new index's lexical index marked in
+        step; a lexical index found damaged or lost, or postings never built for it (a
+        migration that changed what they hold), rebuilt, unless a writer is busy (it will be).
+        Searches themselves never write (see :meth:`refresh`)."""
+        self.lexical.migrate(self.chunks_by_id)
         if self.lexical.synced() is None and not self.has_documents():
             self.lexical.mark_synced(self.revision())
-        self._store_chunk_texts()
-        if self.lexical.damaged:
+        lexical = self.lexical
+        if lexical.damaged or lexical.synced() is None or lexical.behind_postings() is None:
             self.catch_up(wait=False)
-
-    def _store_chunk_texts(self) -> None:
-        """Copies each indexed chunk's text and metadata into a lexical index written before
-        it kept them (once: a read of every chunk, by id)."""
-        after = 0
-        while not self.lexical.texts_stored():
-            missing = self.lexical.without_text(after, READ_PAGE)
-            found = self.chunks_by_id([i for _, i in missing]).values()
-            self.lexical.store_texts(found, complete=len(missing) < READ_PAGE)
-            if missing:
-                after = missing[-1][0]
 
     @classmethod
     def open(cls, settings: Settings) -> ChunkStore:
@@ -190,9 +186,16 @@ class ChunkStore:
         return cls.open(settings)
 
     def _reconnect(self) -> None:
+        """Connects again: after a rebuild swapped the folder, to the new one, whose lexical
+        index is opened in place of the old one's."""
         self._stale = False
         self._client = chroma.connect(self._settings)
-        self._identity = chroma.folder_identity(self._settings)
+        identity = chroma.folder_identity(self._settings)
+        if identity != self._identity:
+            self.lexical.close()
+            self.lexical = LexicalIndex(lexical_path(self._settings))
+            self._backlog = Backlog.empty()
+        self._identity = identity
         self._open_collections()
 
     def _restart_client(self) -> None:
@@ -280,6 +283,7 @@ class ChunkStore:
                     self._guard(self._client.delete_collection, name + suffix)
             self._open_collections()
             self.lexical.clear(self.revision())
+            self._backlog = Backlog.empty()
 
     # Reading ---------------------------------------------------------------------------------
 
@@ -365,7 +369,7 @@ class ChunkStore:
         self, embedding: Sequence[float], n: int, doc_ids: Iterable[str] | None = None
     ) -> list[tuple[Chunk, float]]:
         """The ``n`` committed chunks nearest to ``embedding``, with cosine similarity (higher
-        = better), as the lexical index shows them: Chroma gives ids and distances, the
+        = better), as :meth:`committed_chunks` shows them: Chroma gives ids and distances, the
         lexical index the chunks of each document's indexed version (a vector of any other
         version is passed over), so a dense hit never shows a version a lexical one does not."""
         self.check_settings()
@@ -390,11 +394,39 @@ class ChunkStore:
                 include=["distances"],
             )
             found = list(zip(got["ids"][0], got["distances"][0], strict=True))
-            chunks = self.lexical.chunks(i for i, _ in found)
+            chunks = self.committed_chunks(i for i, _ in found)
             hits = [(chunks[i], 1.0 - float(distance)) for i, distance in found if i in chunks]
             if len(hits) >= n or len(found) < fetch:
                 return hits[:n]
             fetch += n + len(found) - len(hits)
+
+    @_refetching
+    def refresh(self) -> None:
+        """Brings what this store's searches show up to the latest commit, without writing or
+        waiting for a writer: if the lexical index is behind, what it shows wrongly is read
+        from the committed record. Three small reads when it is in step."""
+        self._backlog = self._catalog.backlog(self.revision(), self._backlog)
+
+    def committed_chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:
+        """The chunks among ``ids`` of each document's committed version (as of the last
+        :meth:`refresh`), read from the lexical index."""
+        return self._backlog.committed(self.lexical, ids)
+
+    def search_lexically(
+        self, question: str, n: int, doc_ids: Iterable[str] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """Up to ``n`` committed chunks sharing terms with ``question`` (of ``doc_ids`` only,
+        if given), best BM25 score first, as of the last :meth:`refresh`."""
+        backlog = self._backlog
+        wanted = None if doc_ids is None else list(doc_ids)
+        hits = backlog.search(self.lexical, question, n, wanted)
+        # A writer may drop a hit's document between the two reads.
+        chunks = backlog.committed(self.lexical, (i for i, _ in hits))
+        return [(chunks[i], score) for i, score in hits if i in chunks]
+
+    def searchable_chunk_ids(self) -> set[str]:
+        """Ids of every chunk a search can find (as of the last :meth:`refresh`)."""
+        return self._backlog.chunk_ids(self.lexical)
 
     @_refetching
     def similarities(self, embedding: Sequence[float], ids: Sequence[str]) -> dict[str, float]:
@@ -435,7 +467,7 @@ class ChunkStore:
         self._writable()
         with self.lock.hold():
             self.check_room([c for v in versions for c in v.chunks], [v.record for v in versions])
-            before = self.revision()
+            before = self._caught_up()
             previous = self._catalog.hashes(doc_ids)
             self._log.journal(doc_ids)
             for version in versions:
@@ -459,7 +491,7 @@ class ChunkStore:
         with self.lock.hold():
             if not self._docs.get(ids=[doc_id], include=[])["ids"]:
                 return False
-            before = self.revision()
+            before = self._caught_up()
             self._log.journal([doc_id])
             self._docs.delete(ids=[doc_id])
             crash_point("after_record_delete")
@@ -494,13 +526,21 @@ class ChunkStore:
     @_refetching
     def catch_up(self, *, wait: bool = True, waiting: Waiting | None = None) -> bool:
         """Brings the lexical index in step with the store's revision, re-indexing only the
-        documents whose content hash differs, and its postings in step with it. Returns False
-        if the index is behind and another writer holds the lock (with ``wait=False``): that
-        writer will bring it up to date."""
+        documents whose content hash differs, and its postings in step with it (a writer's
+        job: readers call :meth:`refresh`). Returns False if the index is behind and another
+        writer holds the lock (with ``wait=False``): that writer will bring it up to date."""
         if self.lexical.in_step(self.revision()):
             return True
         with self.lock.hold(wait=wait, waiting=waiting) as held:
-            if not held:
-                return False
-            self._catalog.catch_up(self.revision())
-            return True
+            if held:
+                self._caught_up()
+            return held
+
+    def _caught_up(self) -> str:
+        """Brings the lexical index in step with the store (the caller holds the write lock)
+        and returns the store's revision."""
+        revision = self.revision()
+        if not self.lexical.in_step(revision):
+            self._catalog.catch_up(revision)
+        self._backlog = Backlog.empty()
+        return revision

@@ -12,6 +12,10 @@ commit and record the revision it matches; a writer that finds another revision 
 between commit and update, or another machine writing to a Chroma server) catches up document
 by document (:meth:`ChunkCatalog.catch_up`), comparing content hashes, never re-reading the
 whole corpus.
+
+Readers never write, so never wait for the write lock: a reader that finds the lexical index
+behind reads what it shows wrongly from the committed record into a :class:`Backlog`, which
+its searches use beside the postings until the next writer catches the index up.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.lexical_index import LexicalIndex
+from ingest.lexical_index import LexicalIndex, chunk_terms, question_tokens
+from ingest.postings import Postings
 from ingest.records import Chunk, DocumentRecord, chunk_from, chunk_metadata
 from ingest.store.commit_log import StoredChunk
 from ingest.store.paging import DOCUMENTS_PER_FETCH, READ_PAGE, pages, where_in
@@ -33,6 +38,62 @@ class NewVersion:
     record: DocumentRecord
     chunks: Sequence[Chunk]
     embeddings: Sequence[Sequence[float]]
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What a reader holds of the committed state that the lexical index's postings do not
+    show: each such document's committed chunks (none: the document is gone), with postings
+    of them in memory. Its searches leave those documents out of the postings on disk and
+    search these beside them; their BM25 statistics are their own, so until the next writer
+    catches up, their scores are close to, not exactly, those the index would give."""
+
+    state: tuple[str, str | None, tuple[str, ...] | None]
+    """What it was read for: the store revision, the lexical index's, the documents behind."""
+    chunks: dict[str, list[Chunk]]
+    postings: Postings | None
+
+    @classmethod
+    def empty(cls) -> Backlog:
+        """The lexical index shows the committed state as it is."""
+        return cls(("", None, ()), {}, None)
+
+    def committed(self, lexical: LexicalIndex, ids: Iterable[str]) -> dict[str, Chunk]:
+        """The chunks among ``ids`` of each document's committed version."""
+        wanted = list(ids)
+        found = lexical.chunks(wanted)
+        if not self.chunks:
+            return found
+        found = {i: c for i, c in found.items() if c.doc_id not in self.chunks}
+        held = {c.id: c for chunks in self.chunks.values() for c in chunks}
+        found.update((i, held[i]) for i in wanted if i in held)
+        return found
+
+    def chunk_ids(self, lexical: LexicalIndex) -> set[str]:
+        """Ids of every committed chunk a search can find."""
+        indexed = lexical.chunk_ids()
+        if not self.chunks:
+            return indexed
+        kept = {i for i in indexed if i.rsplit("#", 2)[0] not in self.chunks}
+        return kept | {c.id for chunks in self.chunks.values() for c in chunks}
+
+    def search(
+        self, lexical: LexicalIndex, question: str, n: int, doc_ids: list[str] | None
+    ) -> list[tuple[str, float]]:
+        """Ids of the ``n`` committed chunks (of ``doc_ids``, if given) best matching
+        ``question`` by BM25, best first."""
+        hits = lexical.search(question, n, doc_ids, excluded=sorted(self.chunks))
+        tokens = question_tokens(question)
+        if self.postings is None or not tokens or n <= 0 or doc_ids == []:
+            return hits
+        wanted = None if doc_ids is None else sorted(set(doc_ids))
+        held = self.postings.search(tokens, n, wanted)
+        return sorted([*hits, *held], key=lambda hit: hit[1], reverse=True)[:n]
+
+
+def _same_collection(a: str, b: str) -> bool:
+    """Whether two store revisions are of one chunk collection (not dropped and re-created)."""
+    return a.split("/")[0] == b.split("/")[0]
 
 
 def record_from(doc_id: str, meta: dict[str, Any], text: str | None) -> DocumentRecord:
@@ -193,7 +254,7 @@ class ChunkCatalog:
         holds the write lock."""
         synced = self.lexical.synced()
         if synced != revision:
-            if synced is None or synced.split("/")[0] != revision.split("/")[0]:
+            if synced is None or not _same_collection(synced, revision):
                 self.lexical.clear(synced or "")
             live = self.all_hashes()
             indexed = self.lexical.documents()
@@ -204,3 +265,33 @@ class ChunkCatalog:
                 self.index_lexically(changed[begin : begin + DOCUMENTS_PER_FETCH])
             self.lexical.mark_synced(revision)
         self.lexical.update_postings()
+
+    def backlog(self, revision: str, previous: Backlog) -> Backlog:
+        """What the lexical index shows wrongly of store ``revision``, read without writing:
+        documents changed in its record since its postings' last commit (read from the
+        record), and if the record is behind the revision, documents whose committed version
+        it lacks (read from Chroma). ``previous`` is returned if it was read for the same
+        state. Three small reads when the index is in step."""
+        synced = self.lexical.synced()
+        behind = self.lexical.behind_postings()
+        state = (revision, synced, None if behind is None else tuple(behind))
+        if synced == revision and behind == []:
+            return previous if not previous.chunks else Backlog.empty()
+        if state == previous.state:
+            return previous
+        indexed = self.lexical.documents()
+        shown_wrongly = list(indexed) if behind is None else behind
+        chunks: dict[str, list[Chunk]] = {d: [] for d in shown_wrongly}
+        chunks.update(self.lexical.chunks_of(shown_wrongly))
+        if synced != revision:
+            live = self.all_hashes()
+            known = indexed if synced is not None and _same_collection(synced, revision) else {}
+            changed = [d for d, h in live.items() if known.get(d) != h]
+            chunks.update({d: [] for d in [*changed, *(d for d in indexed if d not in live)]})
+            chunks.update(self.committed_chunks_of(changed))
+        terms = [(c.id, c.doc_id, chunk_terms(c)) for held in chunks.values() for c in held]
+        postings = None
+        if terms:
+            postings = Postings(None)
+            postings.rebuild(terms, generation="", applied=0)
+        return Backlog(state, chunks, postings)
