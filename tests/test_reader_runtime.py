@@ -42,7 +42,7 @@ def test_onnx_reads_the_same_spans_as_torch_on_the_bundled_corpus(
     tok, network = tokenizer(), load_reader()
     retriever = parts_for(insis_settings).retriever
     compared = 0
-    for question in insis_questions()[::12]:
+    for question in insis_questions()[::20]:
         texts = [p.text for p in retriever.search(question, k=5)]
         by_torch_all = read(tok, network, question, texts)
         by_onnx_all = read(tok, onnx_reader, question, texts)
@@ -53,7 +53,7 @@ def test_onnx_reads_the_same_spans_as_torch_on_the_bundled_corpus(
             assert by_onnx.null_score == pytest.approx(by_torch.null_score, abs=2 * TOLERANCE)
             assert by_onnx.verdict == pytest.approx(by_torch.verdict, abs=TOLERANCE)
             compared += 1
-    assert compared >= 30
+    assert compared >= 20
 
 
 def test_logits_match_on_padded_windows_of_a_long_passage(onnx_reader: OnnxReader) -> None:
