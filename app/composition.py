@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from ingest.settings import Settings
+from ingest.settings import ReaderRuntime, Settings
 
 if TYPE_CHECKING:
     from app.engine import AnswerEngine
@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 class Models:
     """The embedders (one per model and runtime) and the reader, each loaded on first use."""
 
-    def __init__(self) -> None:
+    def __init__(self, reader_runtime: ReaderRuntime = ReaderRuntime.ONNX) -> None:
+        self.reader_runtime = reader_runtime
         self._lock = threading.Lock()
         self._reader_lock = threading.Lock()
         self._embedders: dict[tuple[str, str], Embedder] = {}
@@ -57,7 +58,7 @@ class Models:
 
         with self._reader_lock:
             if self._reader is None:
-                self._reader = open_reader()
+                self._reader = open_reader(self.reader_runtime)
             return self._reader
 
     def text_kind(self) -> TextKindModel:
@@ -83,7 +84,7 @@ class Components:
         self, settings: Settings, store: ChunkStore | None = None, models: Models | None = None
     ) -> None:
         self.settings = settings
-        self.models = models or Models()
+        self.models = models or Models(settings.reader_runtime)
         self._lock = threading.RLock()
         self._store = store
         self._parser: ParseWorker | None = None

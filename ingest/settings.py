@@ -8,6 +8,7 @@ exists), and the defaults below, which work offline on the bundled models.
 from __future__ import annotations
 
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,6 +26,16 @@ from ingest.runtime import EmbeddingRuntime
 PACKAGED_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 SETTINGS_FILE_ENV = "CITEWISE_SETTINGS_FILE"
 DEFAULT_SETTINGS_FILE = Path("citewise.toml")
+
+
+class ReaderRuntime(StrEnum):
+    """What runs the reader model. Both give the same spans (tests/test_reader_runtime.py)."""
+
+    ONNX = "onnx"
+    """The network exported to ONNX (on first use, from the shipped weights), on ONNX Runtime:
+    about half torch's CPU time on a CPU without native bfloat16."""
+    TORCH = "torch"
+    """torch: float32, or bfloat16 autocast where the CPU has it natively."""
 
 
 def settings_file() -> Path | None:
@@ -123,6 +134,11 @@ class Settings(BaseSettings):
     backend: str = Field("extractive", description="Answer backend: extractive or llm.")
     abstain_threshold: float | None = Field(
         None, description="Answerability score below which the answer abstains; unset = calibrated."
+    )
+    reader_runtime: ReaderRuntime = Field(
+        ReaderRuntime.ONNX,
+        description="What runs the reader: onnx (ONNX Runtime, exported on first use into "
+        "~/.cache/citewise/models) or torch.",
     )
     llm_provider: Literal["openai", "ollama", "llamacpp"] = Field(
         "openai", description="LLM kind: openai (any OpenAI-compatible endpoint), ollama, llamacpp."
