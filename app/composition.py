@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 class Models:
     """The embedders (one per model and runtime) and the reader, each loaded on first use."""
 
-    def __init__(self, reader_runtime: ReaderRuntime = ReaderRuntime.ONNX) -> None:
+    def __init__(self, reader_runtime: ReaderRuntime = ReaderRuntime.TORCH) -> None:
         self.reader_runtime = reader_runtime
         self._lock = threading.Lock()
         self._reader_lock = threading.Lock()

@@ -23,17 +23,18 @@ TOLERANCE = 1e-3
 """Largest difference allowed between torch's and ONNX Runtime's logits (both float32)."""
 
 
-@pytest.fixture
-def onnx_reader(models: Models) -> OnnxReader:
-    """The session's reader, on the default runtime: ONNX Runtime."""
-    reader = models.reader().model
+@pytest.fixture(scope="module")
+def onnx_reader() -> OnnxReader:
+    """The reader on ONNX Runtime, exported once for this module."""
+    reader = Models(ReaderRuntime.ONNX).reader().model
     assert isinstance(reader, OnnxReader)
     return reader
 
 
-def test_the_default_runtime_is_onnx(models: Models) -> None:
-    assert Settings().reader_runtime is ReaderRuntime.ONNX
-    assert isinstance(models.reader().model, OnnxReader)
+def test_the_setting_chooses_the_runtime(onnx_reader: OnnxReader, models: Models) -> None:
+    assert Settings().reader_runtime is ReaderRuntime.TORCH
+    assert not isinstance(models.reader().model, OnnxReader)
+    assert Settings(reader_runtime="onnx").reader_runtime is ReaderRuntime.ONNX
 
 
 def test_onnx_reads_the_same_spans_as_torch_on_the_bundled_corpus(

@@ -131,7 +131,7 @@ class Reader(NamedTuple):
     model: ReaderNetwork | OnnxReader
 
 
-def open_reader(runtime: ReaderRuntime = ReaderRuntime.ONNX) -> Reader:
+def open_reader(runtime: ReaderRuntime = ReaderRuntime.TORCH) -> Reader:
     """The tokenizer and the trained reader on ``runtime``, loaded now (seconds, and the
     first time on ONNX the export: callers load it once)."""
     if runtime is ReaderRuntime.ONNX:
