@@ -196,7 +196,7 @@ def helios_pdf() -> bytes:
 def ruled_pdf() -> bytes:
     """Page 1 prose; page 2 a sentence, a table drawn with ruled cells, a sentence."""
     pdf = FPDF()
-    line = {"new_x": "LMARGIN", "new_y": "NEXT"}
+    line: dict[str, Any] = {"new_x": "LMARGIN", "new_y": "NEXT"}
     pdf.add_page()
     pdf.set_font("helvetica", "B", 20)
     pdf.multi_cell(0, 10, "Cloud storage price list", **line)

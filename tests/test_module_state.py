@@ -109,10 +109,10 @@ def state_in(tree: ast.Module) -> Iterator[tuple[str, int]]:
                 yield node.target.id, node.lineno
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _cached(node):
             yield node.name, node.lineno
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Global):
-            for name in node.names:
-                yield name, node.lineno
+    for walked in ast.walk(tree):
+        if isinstance(walked, ast.Global):
+            for name in walked.names:
+                yield name, walked.lineno
 
 
 def module_state() -> list[str]:

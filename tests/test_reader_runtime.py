@@ -34,7 +34,7 @@ def onnx_reader() -> OnnxReader:
 def test_the_setting_chooses_the_runtime(onnx_reader: OnnxReader, models: Models) -> None:
     assert Settings().reader_runtime is ReaderRuntime.TORCH
     assert not isinstance(models.reader().model, OnnxReader)
-    assert Settings(reader_runtime="onnx").reader_runtime is ReaderRuntime.ONNX
+    assert Settings.model_validate({"reader_runtime": "onnx"}).reader_runtime is ReaderRuntime.ONNX
 
 
 def test_onnx_reads_the_same_spans_as_torch_on_the_bundled_corpus(

@@ -416,6 +416,7 @@ def test_postings_lost_or_left_by_another_file_are_rebuilt_from_sqlite(
     question = "Which IRL laboratories did the INSIS create abroad?"
     expected = lexical.search(question, 5)
     lexical.close()
+    assert lexical.postings.folder is not None
     shutil.rmtree(lexical.postings.folder)
     reopened = LexicalIndex(lexical.path)
     assert not reopened.postings_current() and reopened.search(question, 5) == []

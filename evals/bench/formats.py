@@ -29,6 +29,7 @@ import tempfile
 import time
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from ingest.parse_worker import ParseJob, parse_and_chunk
 
@@ -142,7 +143,7 @@ def _pdf(ruled: bool) -> bytes:
 
     pdf = FPDF()
     pdf.set_font("helvetica", size=10)
-    line = {"new_x": "LMARGIN", "new_y": "NEXT"}
+    line: dict[str, Any] = {"new_x": "LMARGIN", "new_y": "NEXT"}
     for page in range(PDF_PAGES):
         pdf.add_page()
         pdf.multi_cell(0, 5, SENTENCE * 4, **line)

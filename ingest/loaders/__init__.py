@@ -125,7 +125,7 @@ def load_document(
         from ingest.loaders.archive import check_unzipped_size
 
         check_unzipped_size(data, max_unzipped_mb, name)
-    loader = _loader(target)
+    loader: Callable[..., ParsedDocument] = _loader(target)
     if suffix in _TIMED and table_seconds is not None:
         loader = functools.partial(loader, table_seconds=table_seconds)
     try:

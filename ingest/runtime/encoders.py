@@ -69,7 +69,7 @@ class TorchEncoder:
                 f"Cannot load embedding model {model_dir!r}: {exc}",
                 "set CITEWISE_EMBEDDING_MODEL to an installed model or a local folder",
             ) from None
-        self.max_tokens: int = self._model.max_seq_length
+        self.max_tokens: int = self._model.max_seq_length or self._model.tokenizer.model_max_length
 
     def encode(self, texts: Sequence[str], *, threads: int | None = None) -> np.ndarray:
         import torch
@@ -161,8 +161,8 @@ class OnnxEncoder:
 
     def _session(self, threads: int | None) -> Any:
         wanted = self._threads if threads is None else threads
-        if self._threads is not None and wanted >= self._threads:
-            wanted = self._threads
+        if wanted is not None and self._threads is not None:
+            wanted = min(wanted, self._threads)
         with self._lock:
             session = self._sessions.get(wanted)
             if session is None:
