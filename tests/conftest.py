@@ -15,7 +15,7 @@ from local_server import free_port, serving
 from parts import PartsFor
 
 from app.composition import Components, Models
-from ingest.runtime.exports import models_cache
+from ingest.runtime.export_cache import models_cache
 from ingest.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]

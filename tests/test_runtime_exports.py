@@ -14,7 +14,8 @@ from conftest import CORPUS, MODEL_CACHE
 from ingest.embedder import Embedder, resolve_model
 from ingest.errors import EmbeddingModelError, IndexSettingsMismatch
 from ingest.runtime import EmbeddingRuntime
-from ingest.runtime.exports import MANIFEST, Precision, export_folder, exported_model, file_digest
+from ingest.runtime.export_cache import MANIFEST, file_digest
+from ingest.runtime.exports import Precision, export_folder, exported_model
 from ingest.settings import PACKAGED_EMBEDDING_MODEL, Settings
 from ingest.store import ChunkStore
 from ingest.sync import sync_paths
@@ -126,9 +127,9 @@ def test_an_index_built_on_another_runtime_asks_for_a_rebuild(settings: Settings
     folder = settings.store_dir.parent / "docs"
     folder.mkdir()
     (folder / "tides.txt").write_text("The Moon's pull raises the tides twice a day.")
-    torch_built = settings.model_copy(update={"embedding_runtime": EmbeddingRuntime.TORCH})
-    assert sync_paths([folder], torch_built).added == 1
+    int8_built = settings.model_copy(update={"embedding_runtime": EmbeddingRuntime.ONNX_INT8})
+    assert sync_paths([folder], int8_built).added == 1
 
     store = ChunkStore.open(settings)
-    with pytest.raises(IndexSettingsMismatch, match="embedding_runtime was 'torch'.*--rebuild"):
+    with pytest.raises(IndexSettingsMismatch, match="embedding_runtime was 'onnx-int8'.*--rebuild"):
         store.check_settings()

@@ -10,15 +10,12 @@ exported again rather than loaded. Exporting needs torch and takes seconds, once
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 
 from ingest.errors import EmbeddingModelError
+from ingest.runtime.export_cache import cached_file, file_digest, models_cache
 
-MANIFEST = "manifest.json"
 WEIGHT_FILES = ("config.json", "model.safetensors", "pytorch_model.bin")
 """The files whose bytes define the network (whichever of the weight files exists)."""
 EXPORT_FORMAT = 1
@@ -35,24 +32,6 @@ class Precision(StrEnum):
     FP32 = "fp32"
     INT8 = "int8"
     """Dynamic int8 quantization of the matrix products, one scale per output channel."""
-
-
-def models_cache(cache_dir: Path | None = None) -> Path:
-    """The folder of exported models: ``cache_dir`` if set, else ~/.cache/citewise/models
-    (XDG_CACHE_HOME)."""
-    if cache_dir is not None:
-        return cache_dir
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "citewise" / "models"
-
-
-def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def weights_digest(model_dir: Path) -> str:
@@ -76,25 +55,6 @@ def export_folder(model_dir: Path, cache_dir: Path | None = None) -> Path:
     """Where the exports of the model in ``model_dir`` live: named by its weights alone, so
     the same weights in another folder share them."""
     return models_cache(cache_dir) / weights_digest(model_dir)[:16]
-
-
-def _read_manifest(folder: Path) -> dict[str, str]:
-    try:
-        files = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-    return files if isinstance(files, dict) else {}
-
-
-def _write_manifest(folder: Path, files: dict[str, str]) -> None:
-    _replace_atomically(folder / MANIFEST, json.dumps({"files": files}, indent=1).encode())
-
-
-def _replace_atomically(path: Path, data: bytes) -> None:
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as handle:
-        handle.write(data)
-    os.chmod(handle.name, 0o644)
-    os.replace(handle.name, path)
 
 
 def _export_fp32(model_dir: Path, target: Path) -> None:
@@ -133,47 +93,22 @@ def _quantize(source: Path, target: Path) -> None:
     quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
 
 
-def _matches(path: Path, files: dict[str, str]) -> bool:
-    """Whether ``path`` exists with the digest the manifest recorded for it."""
-    return path.is_file() and files.get(path.name) == file_digest(path)
-
-
 def _file_name(precision: Precision) -> str:
     return f"model-{precision.value}.onnx"
 
 
-def _export(model_dir: Path, folder: Path, precision: Precision) -> Path:
-    """Writes the export of ``precision`` (and the fp32 one it is made from) into ``folder``."""
-    files = _read_manifest(folder)
-    fp32 = folder / _file_name(Precision.FP32)
-    if not _matches(fp32, files):
-        partial = fp32.with_name(".partial-" + fp32.name)
-        _export_fp32(model_dir, partial)
-        os.replace(partial, fp32)
-        files[fp32.name] = file_digest(fp32)
-    target = folder / _file_name(precision)
-    if precision is Precision.INT8:
-        partial = target.with_name(".partial-" + target.name)
-        _quantize(fp32, partial)
-        os.replace(partial, target)
-        files[target.name] = file_digest(target)
-    _write_manifest(folder, files)
-    return target
-
-
 def exported_model(model_dir: Path, precision: Precision, cache_dir: Path | None = None) -> Path:
     """The ONNX file of the model in ``model_dir`` at ``precision``, checked against the
-    manifest's digest; exported first if it is missing or does not match."""
-    from filelock import FileLock
-
+    manifest's digest; exported first (int8 from the fp32 export) if it is missing or does
+    not match."""
     folder = export_folder(model_dir, cache_dir)
-    target = folder / _file_name(precision)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(folder / ".export.lock")):
-            if _matches(target, _read_manifest(folder)):
-                return target
-            return _export(model_dir, folder, precision)
+        fp32 = cached_file(
+            folder, _file_name(Precision.FP32), lambda path: _export_fp32(model_dir, path)
+        )
+        if precision is Precision.FP32:
+            return fp32
+        return cached_file(folder, _file_name(precision), lambda path: _quantize(fp32, path))
     except OSError as exc:
         raise EmbeddingModelError(
             f"Cannot export the embedding model to {folder}: {exc}",
