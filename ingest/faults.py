@@ -100,8 +100,7 @@ def disk_full_error(folder: Path, needed: int | None = None) -> DiskFullError:
             "another --store, then run the same command again",
         )
     return DiskFullError(
-        f"The disk holding the index in {folder} became full during the write "
-        f"({free_text} free)",
+        f"The disk holding the index in {folder} became full during the write ({free_text} free)",
         "what was committed before is kept and the index is usable; free some space, then "
         "run the same command again: it finishes the interrupted write",
     )
@@ -110,9 +109,7 @@ def disk_full_error(folder: Path, needed: int | None = None) -> DiskFullError:
 def estimated_bytes(chunk_texts: int, chunks: int, record_texts: int) -> int:
     """Disk space a write of ``chunks`` chunks (``chunk_texts`` characters in all) and of
     records holding ``record_texts`` characters takes, with room for the journals."""
-    written = (
-        BYTES_PER_CHUNK * chunks + BYTES_PER_TEXT_CHAR * (chunk_texts + record_texts)
-    )
+    written = BYTES_PER_CHUNK * chunks + BYTES_PER_TEXT_CHAR * (chunk_texts + record_texts)
     return int(written * JOURNAL_FACTOR)
 
 
@@ -179,8 +176,7 @@ class Guard:
         reports a full disk as an internal error naming no cause, so an internal or I/O
         error while the disk is all but full is taken for one."""
         if self.folder is not None and (
-            is_disk_full(exc)
-            or (_is_storage_error(exc) and _all_but_full(self.folder))
+            is_disk_full(exc) or (_is_storage_error(exc) and _all_but_full(self.folder))
         ):
             return disk_full_error(self.folder)
         damage = str(exc) if is_damaged(exc) else self._database_damage(exc)
@@ -200,9 +196,7 @@ class Guard:
             return None
         database = self.folder / CHROMA_DATABASE
         try:
-            with contextlib.closing(
-                sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-            ) as db:
+            with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
                 found = [str(row[0]) for row in db.execute("PRAGMA quick_check(1)")]
         except sqlite3.DatabaseError as failed:
             return f"{CHROMA_DATABASE}: {failed}"

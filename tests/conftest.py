@@ -13,17 +13,10 @@ from pathlib import Path
 import pytest
 from local_server import free_port, serving
 from parts import PartsFor
+from paths import CHROMA, CORPUS, MODEL_CACHE
 
 from app.composition import Components, Models
-from ingest.runtime.export_cache import models_cache
 from ingest.settings import Settings, load_settings
-
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "corpus"
-CHROMA = Path(sys.executable).with_name("chroma")
-MODEL_CACHE = models_cache()
-"""The developer's exported models: derived from the packaged weights and checked by hash,
-so every test shares them rather than exporting the encoder again in each temporary folder."""
 
 
 @pytest.fixture(autouse=True)

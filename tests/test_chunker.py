@@ -6,6 +6,7 @@ import bisect
 from pathlib import Path
 
 import pytest
+from paths import ROOT
 
 from docs import long_markdown, write_sample_corpus
 from ingest.chunker import chunk_document
@@ -13,7 +14,6 @@ from ingest.loaders import ParsedDocument, load_document
 from ingest.records import Chunk
 from ingest.text.sentences import sentence_spans
 
-ROOT = Path(__file__).resolve().parents[1]
 SIZES = [(1200, 200), (400, 150), (200, 0)]
 
 

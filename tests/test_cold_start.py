@@ -11,7 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from paths import ROOT
+
 LLM_PACKAGES = {"langchain", "langchain_core", "langchain_openai", "langsmith", "openai", "ollama"}
 LLM_PACKAGES |= {"llama_cpp"}
 

@@ -6,11 +6,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from paths import CORPUS
 
 from evals.suite.dataset import DEFAULT_DATASET, load_dataset, missing_evidence
 from evals.suite.errors import DatasetError
-
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
 @pytest.fixture(scope="module")

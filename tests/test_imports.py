@@ -10,7 +10,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from paths import ROOT
+
 LAYERS = ("ingest", "retriever", "app", "evals")
 """From the bottom up: a package may import the ones before it, never the ones after."""
 KNOWN_LOOPS: dict[str, frozenset[str]] = {}

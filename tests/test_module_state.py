@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("ingest", "retriever", "app", "evals")
 COMPOSITION_ROOT = "app.composition"
 

@@ -22,13 +22,13 @@ from unittest import mock
 import pytest
 from click.testing import CliRunner, Result
 from local_server import free_port, serving
+from paths import ROOT
 
 from app.cli import cli
 from ingest.errors import DocumentError
 from ingest.settings import load_settings
 from ingest.store import ChunkStore
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMA = Path(sys.executable).with_name("chroma")
 
 LIGHTHOUSE = "The Auk lighthouse is 30 m tall. It was built in 1874 on the northern cliff.\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CORPUS, MODEL_CACHE
+from paths import CORPUS, MODEL_CACHE
 
 from ingest.embedder import Embedder, resolve_model
 from ingest.errors import EmbeddingModelError, IndexSettingsMismatch

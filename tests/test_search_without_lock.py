@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from paths import ROOT
 
 from app.composition import Models
 from ingest.errors import StoreError
@@ -24,7 +25,6 @@ from ingest.store import ChunkStore, NewVersion
 from ingest.sync import sync_paths
 from retriever.lexical import LexicalSearch
 
-ROOT = Path(__file__).resolve().parents[1]
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from paths import CORPUS
 
 from app.composition import Models
 from ingest.embedder import Embedder
@@ -281,7 +282,6 @@ def test_readers_see_only_chunks_of_committed_versions(
 
 # The lexical index's search ------------------------------------------------------------------
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 REPORTS = 24
 
 

@@ -63,9 +63,7 @@ GROUPS = {
     "ingest": "citewise",
     "retriever": "citewise",
 }
-RUNNER = (
-    "import sys; from app.cli import main; sys.argv = ['citewise', *sys.argv[1:]]; main()"
-)
+RUNNER = "import sys; from app.cli import main; sys.argv = ['citewise', *sys.argv[1:]]; main()"
 
 
 def ask_command(question: str, store: Path) -> list[str]:
