@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from app.engine import AnswerEngine
     from app.gate.calibration import Calibration
     from app.gate.text_kind import TextKindModel
-    from app.reader.model import Reader
+    from app.reader.runtime import Reader
     from ingest.embedder import Embedder
     from ingest.parse_worker import ParseWorker
     from ingest.store import ChunkStore
@@ -54,7 +54,7 @@ class Models:
 
     def reader(self) -> Reader:
         """The reader model and its tokenizer, loaded by the first caller."""
-        from app.reader.model import open_reader
+        from app.reader.runtime import open_reader
 
         with self._reader_lock:
             if self._reader is None:

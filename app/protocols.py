@@ -14,7 +14,7 @@ from app.answer import Answer, Answerer, Backend
 
 if TYPE_CHECKING:
     from app.gate.text_kind import TextKindModel
-    from app.reader.model import Reader
+    from app.reader.runtime import Reader
 
 __all__ = ["Answerer", "Engine", "ReaderModels"]
 

@@ -24,7 +24,8 @@ ALLOWED = {
     "ingest.lock._locks": "a lock file is held per process (flock), so the registry of held "
     "locks must be process-wide for two stores on one index in one process to exclude each other",
     "ingest.lock._registry": "guards ingest.lock._locks",
-    "ingest.embedder.native_bf16": "a fact of the CPU, asked of torch once",
+    "ingest.runtime.cpu.native_bf16": "a fact of the CPU, asked of torch once",
+    "ingest.runtime.cpu.cpu_flags": "facts of the CPU, read from /proc/cpuinfo once",
     "ingest.text.stemming._stemmer": "tantivy's stemmer, built once: it holds no state",
     "ingest.text.stemming.stem": "memoizes a pure function (same word, same stem)",
     "ingest.text.words.stem": "memoizes a pure function (same word, same stem)",

@@ -10,8 +10,9 @@ import pytest
 from app.composition import Models
 from app.errors import ReaderModelError
 from app.reader import model as reader_model
-from app.reader.model import Reader, load_reader
+from app.reader.model import load_reader
 from app.reader.reading import read, without_markup
+from app.reader.runtime import Reader
 
 
 @pytest.fixture

@@ -422,8 +422,10 @@ def test_postings_lost_or_left_by_another_file_are_rebuilt_from_sqlite(
     assert not reopened.postings_current() and reopened.search(question, 5) == []
     reopened.update_postings()
     # The same chunks; scores move a little, as the replaced chunks no longer count in BM25's
-    # statistics.
-    assert reopened.postings_current() and _ids(reopened.search(question, 5)) == _ids(expected)
+    # statistics, so two chunks within 1% of each other may swap places.
+    rebuilt = reopened.search(question, 5)
+    assert reopened.postings_current() and sorted(_ids(rebuilt)) == sorted(_ids(expected))
+    assert dict(rebuilt) == pytest.approx(dict(expected), rel=0.03)
     reopened.close()
 
     # A new SQLite file beside the old postings: they are not its own.

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from app.reader.model import Reader
 from app.reader.reading import Reading, read
+from app.reader.runtime import Reader
 from retriever.passage import Passage
 
 

@@ -11,16 +11,14 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from app.errors import ReaderModelError
-from ingest.settings import ReaderRuntime
 
 if TYPE_CHECKING:
     import torch
 
     from app.reader.network import ReaderNetwork
-    from app.reader.onnx_reader import OnnxReader
 
 WEIGHTS_DIR = Path(__file__).with_name("weights")
 READER_WEIGHTS = WEIGHTS_DIR / "reader.safetensors"
@@ -122,20 +120,3 @@ def _load_weights(model: ReaderNetwork, weights: Path, allow_missing: tuple[str,
             f"(missing {missing[:3]}, unexpected {unexpected[:3]})",
             "reinstall citewise",
         )
-
-
-class Reader(NamedTuple):
-    """The trained reader with its tokenizer, as ``reading.read`` takes them."""
-
-    tokenizer: Any
-    model: ReaderNetwork | OnnxReader
-
-
-def open_reader(runtime: ReaderRuntime = ReaderRuntime.TORCH) -> Reader:
-    """The tokenizer and the trained reader on ``runtime``, loaded now (seconds, and the
-    first time on ONNX the export: callers load it once)."""
-    if runtime is ReaderRuntime.ONNX:
-        from app.reader.onnx_reader import load_onnx_reader
-
-        return Reader(tokenizer(), load_onnx_reader())
-    return Reader(tokenizer(), load_reader())

@@ -1,10 +1,11 @@
 """The Chroma adapter: connecting to an embedded index or a server, and the collections.
 
 Chroma shares one client ("system") per folder path in a process, in the class-level cache
-``SharedSystemClient._identifier_to_system``; it has no public way to drop one. Two things
+``SharedSystemClient._identifier_to_system``; it has no public way to drop one. Three things
 need that: after a rebuild swapped another folder in under the same path (``ingest.rebuild``)
-the shared client still reads the old one, and after a write failed for want of disk space
-the client hangs on its next write. This module is the only place that reaches into that
+the shared client still reads the old one; after a write failed for want of disk space the
+client hangs on its next write; and a client whose start failed (a damaged database) stays
+cached, to be handed to the next open. This module is the only place that reaches into that
 private cache (:func:`forget_swapped_folder`, :func:`stop_client`); which folder a cached
 client was made for is recorded on the client itself, so citewise keeps no cache of its own.
 """
@@ -117,6 +118,9 @@ def connect(settings: Settings) -> Any:
         return client
     except Exception as exc:
         location = str(settings.store_dir)
+        # Chroma caches the client before it starts it: a failed start left behind would be
+        # handed to the next open of this path, even after a rebuild replaced the folder.
+        stop_client(location)
         if is_damaged(exc):
             raise damaged_error(location, exc, rebuild_command(location, None)) from None
         raise StoreError(
