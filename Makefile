@@ -46,7 +46,7 @@ check: setup
 	$(BIN)/mypy
 
 test: check browser ocr
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=30
 
 bench: setup
 	$(BIN)/python -m evals.bench.ingest

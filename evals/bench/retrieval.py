@@ -20,12 +20,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from app.composition import Models
 from evals.suite.metrics.latency import percentile
 from evals.suite.squad_data import DEFAULT_SQUAD, read_squad, sample, write_articles
 from ingest.embedder import QUERY_THREADS
+from ingest.protocols import QueryEmbedder
 from ingest.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +85,7 @@ def score(name: str, search: Search, cases: Sequence[Case]) -> Row:
 class TimedEmbedder:
     """The project's embedder, recording how long each query embedding takes."""
 
-    def __init__(self, embedder: Any) -> None:
+    def __init__(self, embedder: QueryEmbedder) -> None:
         self.embedder = embedder
         self.times: list[float] = []
 
