@@ -12,9 +12,9 @@ import pytest
 from parts import PartsFor
 
 from app.composition import Models
+from app.reader import reading
 from app.reader.model import READER_WEIGHTS, load_reader, tokenizer
 from app.reader.onnx_reader import ONNX_FILE, OnnxReader, export_folder
-from app.reader import reading
 from app.reader.reading import read, windows
 from evals.bench.answer import insis_questions
 from ingest.runtime.export_cache import MANIFEST, cached_file, file_digest
