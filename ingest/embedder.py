@@ -68,6 +68,11 @@ class Embedder:
     def loaded(self) -> bool:
         return self._encoder is not None
 
+    @property
+    def max_tokens(self) -> int:
+        """The encoder's token limit: text past it in a chunk is not in the chunk's vector."""
+        return self._load().max_tokens
+
     def _load(self) -> SentenceEncoder:
         with self._lock:
             if self._encoder is None:

@@ -5,7 +5,9 @@ fresh Chroma folder. Each side runs ``--rounds`` times alternately and the best 
 because the machine is shared. Beside them, the raw encoders over citewise's chunk texts: the
 citewise runtime's and sentence-transformers' on torch (the recipe's): the most each ingest
 could reach. Then the no-op re-ingest (nothing changed) of the SQuAD folder and of corpus/ is
-timed in-process and as a full ``citewise ingest`` command. The CPU's flags head the figures.
+timed in-process and as a full ``citewise ingest`` command. The CPU's flags head the figures;
+the share of chunk text past the encoder's token limit (what the dense index never sees) ends
+them.
 
     python -m evals.bench.ingest [--squad PATH] [--rounds 2]
 """
@@ -111,6 +113,24 @@ def raw_encoders(
     return timings
 
 
+def unseen_text(texts: list[str], model_path: str, limit: int) -> tuple[int, float]:
+    """Chunks longer than the encoder's ``limit`` tokens, and the share of all their
+    characters that lies past it: text the lexical index and the reader see, the dense one
+    does not."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    cut = unseen = 0
+    for text in texts:
+        offsets = tokenizer(text, truncation=True, max_length=limit, return_offsets_mapping=True)[
+            "offset_mapping"
+        ]
+        tail = len(text[max(end for _, end in offsets) :].strip())
+        cut += tail > 0
+        unseen += tail
+    return cut, unseen / max(1, sum(map(len, texts)))
+
+
 def timed_noop(
     folder: Path, store: Path, models: Models, parser: ParseWorker
 ) -> tuple[float, float]:
@@ -176,6 +196,12 @@ def main() -> None:
         wall_ratio = best["langchain"][0] / best["citewise"][0]
         cpu_ratio = best["langchain"][1] / best["citewise"][1]
         print(f"  citewise / recipe throughput: {wall_ratio:.2f}x wall, {cpu_ratio:.2f}x CPU")
+        limit = models.embedder(settings).max_tokens
+        cut, share = unseen_text(texts, resolve_model(settings.embedding_model), limit)
+        print(
+            f"Past the encoder's {limit} tokens: {cut} of {len(texts)} chunks cut, "
+            f"{share:.2%} of their text unseen by the dense index"
+        )
         for label, source, store in (
             ("SQuAD folder", folder, work / "citewise-0"),
             ("corpus/", CORPUS, work / "corpus"),
