@@ -52,7 +52,7 @@ class Embedder:
         self,
         name: str,
         batch_size: int = 64,
-        runtime: EmbeddingRuntime = EmbeddingRuntime.ONNX_INT8,
+        runtime: EmbeddingRuntime = EmbeddingRuntime.TORCH,
         threads: int | None = None,
         model_cache_dir: Path | None = None,
     ) -> None:
