@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ingest.errors import EmbeddingModelError
 from ingest.protocols import EmbedProgress
 from ingest.runtime import EmbeddingRuntime
-from ingest.runtime.encoders import OnnxEncoder, SentenceEncoder, TorchEncoder
+from ingest.runtime.encoders import OnnxEncoder, SentenceEncoder, TorchEncoder, Window
 from ingest.runtime.exports import Precision
 from ingest.settings import PACKAGED_EMBEDDING_MODEL
 
@@ -90,15 +92,15 @@ class Embedder:
                     )
         return self._encoder
 
-    def _encode(self, texts: Sequence[str], threads: int | None = None) -> list[list[float]]:
-        return [v.tolist() for v in self._load().encode(texts, threads=threads)]
-
     def embed_documents(
         self, texts: Sequence[str], progress: EmbedProgress | None = None
     ) -> list[list[float]]:
-        """Embeds ``texts`` in input order, in batches of texts with about as many tokens.
+        """Embeds ``texts`` in input order, in batches of pieces with about as many tokens.
 
-        A batch is padded to its longest text, so batches are cut from the texts sorted by
+        A text longer than the encoder reads (256 tokens for all-MiniLM-L6-v2; a chunk of
+        table rows or figures often is) is embedded as the mean of its pieces' vectors,
+        weighted by their tokens, so the dense index sees all of it, not only its start.
+        A batch is padded to its longest piece, so batches are cut from the pieces sorted by
         token count: on the SQuAD slice's chunks, padding falls from 18% of the tokens
         computed (sorted by characters) to 9%.
         Identical texts are embedded once. ``progress(done, total)`` follows the batches.
@@ -106,22 +108,47 @@ class Embedder:
         unique = list(dict.fromkeys(texts))
         if not unique:
             return []
-        lengths = self._load().token_counts(unique)
-        order = sorted(range(len(unique)), key=lambda i: -lengths[i])
-        vectors: list[list[float]] = [[] for _ in unique]
+        pieces = [
+            (owner, window)
+            for owner, windows in enumerate(self._load().windows(unique))
+            for window in windows
+        ]
+        order = sorted(range(len(pieces)), key=lambda i: -pieces[i][1].tokens)
+        piece_vectors: list[np.ndarray] = [np.empty(0)] * len(pieces)
         step = self.batch_size
         for begin in range(0, len(order), step):
             part = order[begin : begin + step]
-            for i, vector in zip(part, self._encode([unique[i] for i in part]), strict=True):
-                vectors[i] = vector
+            encoded = self._load().encode([pieces[i][1].text for i in part])
+            for i, vector in zip(part, encoded, strict=True):
+                piece_vectors[i] = vector
             if progress is not None:
                 progress(min(begin + step, len(order)), len(order))
-        by_text = dict(zip(unique, vectors, strict=True))
+        by_text = dict(zip(unique, _pooled(pieces, piece_vectors, len(unique)), strict=True))
         return [by_text[t] for t in texts]
 
     def embed_query(self, text: str) -> list[float]:
-        """One text, embedded on a single thread (see ``QUERY_THREADS``)."""
-        return self._encode([text], QUERY_THREADS)[0]
+        """One text, embedded on a single thread (see ``QUERY_THREADS``); a question is far
+        shorter than the encoder's limit, so it is read in one piece."""
+        vector: list[float] = self._load().encode([text], threads=QUERY_THREADS)[0].tolist()
+        return vector
+
+
+def _pooled(
+    pieces: list[tuple[int, Window]], vectors: list[np.ndarray], count: int
+) -> list[list[float]]:
+    """One unit vector per text: its one piece's vector as it is, or the token-weighted
+    mean of its pieces' vectors, normalised."""
+    sums = np.zeros((count, vectors[0].shape[0]), dtype=np.float64)
+    whole: dict[int, np.ndarray] = {}
+    pieces_of = np.bincount([owner for owner, _ in pieces], minlength=count)
+    for (owner, window), vector in zip(pieces, vectors, strict=True):
+        if pieces_of[owner] == 1:
+            whole[owner] = vector
+        else:
+            sums[owner] += window.tokens * vector
+    norms = np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    means = (sums / norms).astype(np.float32)
+    return [whole.get(i, means[i]).tolist() for i in range(count)]
 
 
 def new_embedder(settings: Settings) -> Embedder:

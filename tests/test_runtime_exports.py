@@ -4,6 +4,7 @@ vectors close to sentence-transformers' own on real text."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from paths import CORPUS, MODEL_CACHE
 from ingest.embedder import Embedder, resolve_model
 from ingest.errors import EmbeddingModelError, IndexSettingsMismatch
 from ingest.runtime import EmbeddingRuntime
+from ingest.runtime.encoders import Window, split_at_words
 from ingest.runtime.export_cache import MANIFEST, file_digest
 from ingest.runtime.exports import Precision, export_folder, exported_model
 from ingest.settings import PACKAGED_EMBEDDING_MODEL, Settings
@@ -90,11 +92,42 @@ def test_each_runtime_embeds_real_text_close_to_float32_sentence_transformers(
 ) -> None:
     from sentence_transformers import SentenceTransformer
 
-    texts = _corpus_passages()
     plain = SentenceTransformer(str(MODEL_DIR), device="cpu")
+    # Texts the encoder reads whole; longer ones are embedded in pieces (the test above).
+    texts = [t for t in _corpus_passages() if len(plain.tokenize([t])["input_ids"][0]) < 256]
+    assert len(texts) >= 20
     expected = plain.encode(texts, normalize_embeddings=True)
     cosines = (_vectors(runtime, texts) * expected).sum(axis=1)
     assert cosines.mean() > mean and cosines.min() > least, (cosines.mean(), cosines.min())
+
+
+@pytest.mark.parametrize("runtime", list(EmbeddingRuntime), ids=str)
+def test_a_text_longer_than_the_encoder_reads_is_embedded_whole(runtime: EmbeddingRuntime) -> None:
+    embedder = Embedder(PACKAGED_EMBEDDING_MODEL, runtime=runtime, model_cache_dir=MODEL_CACHE)
+    rows = "\n".join(
+        f"Train: RE {i}; Departure: {i % 24:02d}:{i % 60:02d}; Platform: {i % 12 + 1}"
+        for i in range(40)
+    )
+    tail = "The lighthouse on the northern cliff was built by Scottish engineers in 1868."
+    whole, rows_alone = embedder.embed_documents([f"{rows}\n{tail}", rows])
+    question = embedder.embed_query("Who built the lighthouse on the northern cliff?")
+
+    def cosine(a: list[float], b: list[float]) -> float:
+        return float(np.dot(a, b))
+
+    assert cosine(question, whole) > cosine(question, rows_alone) + 0.04
+    assert abs(np.linalg.norm(whole) - 1) < 1e-5
+
+
+def test_a_long_text_is_cut_into_pieces_that_fit_between_words() -> None:
+    text = "  Forty-two trains leave Brest daily, and each one stops at Quimper. " * 30
+    offsets = [(m.start(), m.end()) for m in re.finditer(r"\w+|[^\w\s]", text)]
+    pieces = split_at_words(text, offsets, 50)
+    assert len(pieces) > 1 and all(0 < p.tokens <= 50 for p in pieces)
+    assert sum(p.tokens for p in pieces) == len(offsets)
+    assert "".join(p.text for p in pieces) == text.strip() + " "
+    assert all(p.text[0].isalnum() and not p.text.startswith("two") for p in pieces)
+    assert split_at_words("Short.", [(0, 5), (5, 6)], 50) == [Window("Short.", 2)]
 
 
 @pytest.mark.parametrize("runtime", list(EmbeddingRuntime), ids=str)

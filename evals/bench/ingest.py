@@ -6,8 +6,7 @@ because the machine is shared. Beside them, the raw encoders over citewise's chu
 citewise runtime's and sentence-transformers' on torch (the recipe's): the most each ingest
 could reach. Then the no-op re-ingest (nothing changed) of the SQuAD folder and of corpus/ is
 timed in-process and as a full ``citewise ingest`` command. The CPU's flags head the figures;
-the share of chunk text past the encoder's token limit (what the dense index never sees) ends
-them.
+the chunks longer than the encoder reads at once (embedded in pieces) end them.
 
     python -m evals.bench.ingest [--squad PATH] [--rounds 2]
 """
@@ -113,10 +112,10 @@ def raw_encoders(
     return timings
 
 
-def unseen_text(texts: list[str], model_path: str, limit: int) -> tuple[int, float]:
+def past_limit(texts: list[str], model_path: str, limit: int) -> tuple[int, float]:
     """Chunks longer than the encoder's ``limit`` tokens, and the share of all their
-    characters that lies past it: text the lexical index and the reader see, the dense one
-    does not."""
+    characters that lies past it: text the dense index would not see if each chunk were
+    embedded in one piece."""
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(model_path)
@@ -197,10 +196,10 @@ def main() -> None:
         cpu_ratio = best["langchain"][1] / best["citewise"][1]
         print(f"  citewise / recipe throughput: {wall_ratio:.2f}x wall, {cpu_ratio:.2f}x CPU")
         limit = models.embedder(settings).max_tokens
-        cut, share = unseen_text(texts, resolve_model(settings.embedding_model), limit)
+        cut, share = past_limit(texts, resolve_model(settings.embedding_model), limit)
         print(
-            f"Past the encoder's {limit} tokens: {cut} of {len(texts)} chunks cut, "
-            f"{share:.2%} of their text unseen by the dense index"
+            f"Longer than the encoder's {limit} tokens: {cut} of {len(texts)} chunks, with "
+            f"{share:.2%} of their text past it; each is embedded in pieces"
         )
         for label, source, store in (
             ("SQuAD folder", folder, work / "citewise-0"),

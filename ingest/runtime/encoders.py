@@ -9,7 +9,7 @@ import json
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -28,9 +28,39 @@ class SentenceEncoder(Protocol):
         """One unit-length row per text; ``threads`` caps the threads for this call."""
         ...
 
-    def token_counts(self, texts: Sequence[str]) -> list[int]:
-        """Tokens the encoder sees of each text (after the cut at ``max_tokens``)."""
+    def windows(self, texts: Sequence[str]) -> list[list[Window]]:
+        """Each text in pieces of at most ``max_tokens`` tokens (one piece, the text itself,
+        when it fits), so that no part of a text goes unembedded."""
         ...
+
+
+class Window(NamedTuple):
+    """A piece of a text that the encoder reads whole, and its number of tokens."""
+
+    text: str
+    tokens: int
+
+
+def split_at_words(text: str, offsets: Sequence[tuple[int, int]], room: int) -> list[Window]:
+    """``text`` cut into pieces of at most ``room`` tokens (``offsets``: each token's span,
+    special tokens left out), each cut before a token that starts a word, so no word is
+    split between two pieces. A text that fits is one piece, itself, so its vector is the one
+    it always had."""
+    if len(offsets) <= room:
+        return [Window(text, len(offsets))]
+    pieces: list[Window] = []
+    first = 0
+    while first < len(offsets):
+        last = min(first + room, len(offsets))
+        cut = last
+        while first + 1 < cut < len(offsets) and offsets[cut][0] == offsets[cut - 1][1]:
+            cut -= 1
+        if cut > first + 1:
+            last = cut
+        end = offsets[last][0] if last < len(offsets) else len(text)
+        pieces.append(Window(text[offsets[first][0] : end], last - first))
+        first = last
+    return pieces
 
 
 @contextlib.contextmanager
@@ -87,9 +117,16 @@ class TorchEncoder:
             )
         return vectors.astype(np.float32, copy=False)
 
-    def token_counts(self, texts: Sequence[str]) -> list[int]:
-        ids = self._model.tokenizer(list(texts), truncation=True, max_length=self.max_tokens)
-        return [len(i) for i in ids["input_ids"]]
+    def windows(self, texts: Sequence[str]) -> list[list[Window]]:
+        tokenizer = self._model.tokenizer
+        room = self.max_tokens - tokenizer.num_special_tokens_to_add()
+        found = tokenizer(
+            list(texts), add_special_tokens=False, return_offsets_mapping=True, verbose=False
+        )
+        return [
+            split_at_words(text, offsets, room)
+            for text, offsets in zip(texts, found["offset_mapping"], strict=True)
+        ]
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -153,6 +190,9 @@ class OnnxEncoder:
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.enable_truncation(self.max_tokens)
         self._tokenizer.no_padding()
+        self._splitter = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._splitter.no_truncation()
+        self._splitter.no_padding()
         self._batch_size = batch_size
         self._threads = threads
         self._model = exported_model(folder, precision, cache_dir)
@@ -169,8 +209,13 @@ class OnnxEncoder:
                 session = self._sessions[wanted] = cpu_session(self._model, wanted)
         return session
 
-    def token_counts(self, texts: Sequence[str]) -> list[int]:
-        return [len(e.ids) for e in self._tokenizer.encode_batch(list(texts))]
+    def windows(self, texts: Sequence[str]) -> list[list[Window]]:
+        room = self.max_tokens - self._splitter.num_special_tokens_to_add(False)
+        found = self._splitter.encode_batch(list(texts), add_special_tokens=False)
+        return [
+            split_at_words(text, encoding.offsets, room)
+            for text, encoding in zip(texts, found, strict=True)
+        ]
 
     def encode(self, texts: Sequence[str], *, threads: int | None = None) -> np.ndarray:
         session = self._session(threads)
