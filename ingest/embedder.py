@@ -72,7 +72,7 @@ class Embedder:
 
     @property
     def max_tokens(self) -> int:
-        """The encoder's token limit: text past it in a chunk is not in the chunk's vector."""
+        """The most tokens the encoder reads at once; a longer text is embedded in pieces."""
         return self._load().max_tokens
 
     def _load(self) -> SentenceEncoder:
