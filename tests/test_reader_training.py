@@ -63,7 +63,16 @@ def test_window_labels_point_at_the_answer_and_long_contexts_keep_few_empty_wind
 @pytest.mark.slow
 def test_training_writes_checkpoints_and_resumes_from_them(tmp_path: Path) -> None:
     args = ["--out", str(tmp_path), "--weights", str(tmp_path / "reader.safetensors")]
-    args += ["--scale", "0.0005", "--eval-size", "4", "--checkpoint-every", "1"]
+    args += [
+        "--scale",
+        "0.0005",
+        "--eval-size",
+        "4",
+        "--checkpoint-every",
+        "1",
+        "--batch-size",
+        "4",
+    ]
     train.main([*args, "--max-steps", "2"])
     train.main([*args, "--max-steps", "3"])
     events = [json.loads(line) for line in (tmp_path / "train.log").read_text().splitlines()]
