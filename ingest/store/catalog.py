@@ -30,6 +30,11 @@ from ingest.records import Chunk, DocumentRecord, chunk_from, chunk_metadata
 from ingest.store.commit_log import StoredChunk
 from ingest.store.paging import DOCUMENTS_PER_FETCH, READ_PAGE, pages, where_in
 
+CHUNKS_PER_WRITE = 512
+"""Chunks written to Chroma in one call. A large document's vectors are made as they are
+written (``ingest.sync``), so this is also how many of them are held at once: at Chroma's own
+limit (5,461 embedded) a 100,000-row sheet held 70 MB of them."""
+
 
 @dataclass(frozen=True)
 class NewVersion:
@@ -203,11 +208,12 @@ class ChunkCatalog:
     # Writing: the order in which ChunkStore calls these is what makes writes crash-safe ------
 
     def add_chunks(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
-        for begin in range(0, len(chunks), self._batch):
-            part = chunks[begin : begin + self._batch]
+        step = min(self._batch, CHUNKS_PER_WRITE)
+        for begin in range(0, len(chunks), step):
+            part = chunks[begin : begin + step]
             self.chunks.upsert(
                 ids=[c.id for c in part],
-                embeddings=[list(e) for e in embeddings[begin : begin + self._batch]],
+                embeddings=[list(e) for e in embeddings[begin : begin + step]],
                 documents=[c.text for c in part],
                 metadatas=[chunk_metadata(c) for c in part],
             )
