@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -108,23 +108,25 @@ class Embedder:
         unique = list(dict.fromkeys(texts))
         if not unique:
             return []
-        pieces = [
-            (owner, window)
-            for owner, windows in enumerate(self._load().windows(unique))
-            for window in windows
-        ]
-        order = sorted(range(len(pieces)), key=lambda i: -pieces[i][1].tokens)
+        encoder = self._load()
+        windows = encoder.windows(unique)
+        pieces = [window for text_windows in windows for window in text_windows]
+        order = sorted(range(len(pieces)), key=lambda i: -pieces[i].tokens)
         piece_vectors: list[np.ndarray] = [np.empty(0)] * len(pieces)
         step = self.batch_size
         for begin in range(0, len(order), step):
             part = order[begin : begin + step]
-            encoded = self._load().encode([pieces[i][1].text for i in part])
+            encoded = encoder.encode([pieces[i].text for i in part])
             for i, vector in zip(part, encoded, strict=True):
                 piece_vectors[i] = vector
             if progress is not None:
                 progress(min(begin + step, len(order)), len(order))
-        by_text = dict(zip(unique, _pooled(pieces, piece_vectors, len(unique)), strict=True))
+        by_text = dict(zip(unique, _pooled(windows, iter(piece_vectors)), strict=True))
         return [by_text[t] for t in texts]
+
+    def windows(self, texts: Sequence[str]) -> list[list[Window]]:
+        """How each text is cut for the encoder: one piece when it fits in ``max_tokens``."""
+        return self._load().windows(texts)
 
     def embed_query(self, text: str) -> list[float]:
         """One text, embedded on a single thread (see ``QUERY_THREADS``); a question is far
@@ -133,22 +135,20 @@ class Embedder:
         return vector
 
 
-def _pooled(
-    pieces: list[tuple[int, Window]], vectors: list[np.ndarray], count: int
-) -> list[list[float]]:
-    """One unit vector per text: its one piece's vector as it is, or the token-weighted
-    mean of its pieces' vectors, normalised."""
-    sums = np.zeros((count, vectors[0].shape[0]), dtype=np.float64)
-    whole: dict[int, np.ndarray] = {}
-    pieces_of = np.bincount([owner for owner, _ in pieces], minlength=count)
-    for (owner, window), vector in zip(pieces, vectors, strict=True):
-        if pieces_of[owner] == 1:
-            whole[owner] = vector
-        else:
-            sums[owner] += window.tokens * vector
-    norms = np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
-    means = (sums / norms).astype(np.float32)
-    return [whole.get(i, means[i]).tolist() for i in range(count)]
+def _pooled(windows: list[list[Window]], vectors: Iterator[np.ndarray]) -> list[list[float]]:
+    """One unit vector per text (``vectors`` in the order of ``windows``' pieces): its one
+    piece's vector as it is, or the token-weighted mean of its pieces' vectors, normalised."""
+    pooled: list[list[float]] = []
+    for text_windows in windows:
+        own = [next(vectors) for _ in text_windows]
+        if len(own) == 1:
+            pooled.append(own[0].tolist())
+            continue
+        weights = [window.tokens for window in text_windows]
+        mean = np.average(np.asarray(own, dtype=np.float64), axis=0, weights=weights)
+        unit = mean / max(float(np.linalg.norm(mean)), 1e-12)
+        pooled.append(unit.astype(np.float32).tolist())
+    return pooled
 
 
 def new_embedder(settings: Settings) -> Embedder:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.composition import Models
 from evals.suite.squad_data import DEFAULT_SQUAD, read_squad, write_articles
-from ingest.embedder import resolve_model
+from ingest.embedder import Embedder, resolve_model
 from ingest.parse_worker import ParseWorker
 from ingest.runtime.cpu import cpu_flags
 from ingest.settings import Settings, load_settings
@@ -112,22 +112,13 @@ def raw_encoders(
     return timings
 
 
-def past_limit(texts: list[str], model_path: str, limit: int) -> tuple[int, float]:
-    """Chunks longer than the encoder's ``limit`` tokens, and the share of all their
-    characters that lies past it: text the dense index would not see if each chunk were
-    embedded in one piece."""
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(model_path)
-    cut = unseen = 0
-    for text in texts:
-        offsets = tokenizer(text, truncation=True, max_length=limit, return_offsets_mapping=True)[
-            "offset_mapping"
-        ]
-        tail = len(text[max(end for _, end in offsets) :].strip())
-        cut += tail > 0
-        unseen += tail
-    return cut, unseen / max(1, sum(map(len, texts)))
+def past_limit(embedder: Embedder, texts: list[str]) -> tuple[int, float]:
+    """Chunks the embedder cuts into pieces, and the share of all characters past their first
+    piece: text the dense index would not see if each chunk were embedded in one piece."""
+    windows = embedder.windows(texts)
+    cut = sum(len(pieces) > 1 for pieces in windows)
+    past = sum(len(piece.text) for pieces in windows for piece in pieces[1:])
+    return cut, past / max(1, sum(map(len, texts)))
 
 
 def timed_noop(
@@ -195,8 +186,9 @@ def main() -> None:
         wall_ratio = best["langchain"][0] / best["citewise"][0]
         cpu_ratio = best["langchain"][1] / best["citewise"][1]
         print(f"  citewise / recipe throughput: {wall_ratio:.2f}x wall, {cpu_ratio:.2f}x CPU")
-        limit = models.embedder(settings).max_tokens
-        cut, share = past_limit(texts, resolve_model(settings.embedding_model), limit)
+        embedder = models.embedder(settings)
+        limit = embedder.max_tokens
+        cut, share = past_limit(embedder, texts)
         print(
             f"Longer than the encoder's {limit} tokens: {cut} of {len(texts)} chunks, with "
             f"{share:.2%} of their text past it; each is embedded in pieces"
