@@ -13,6 +13,7 @@ the reader. Tests and benchmarks share one ``Models`` between several ``Componen
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.settings import ReaderRuntime, Settings
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from app.reader.runtime import Reader
     from ingest.embedder import Embedder
     from ingest.parse_worker import ParseWorker
+    from ingest.runtime import EmbeddingRuntime
     from ingest.store import ChunkStore
     from retriever.hybrid import HybridRetriever
 
@@ -31,26 +33,29 @@ if TYPE_CHECKING:
 class Models:
     """The embedders (one per model and runtime) and the reader, each loaded on first use."""
 
-    def __init__(self, reader_runtime: ReaderRuntime = ReaderRuntime.TORCH) -> None:
+    def __init__(
+        self,
+        reader_runtime: ReaderRuntime = ReaderRuntime.ONNX,
+        model_cache_dir: Path | None = None,
+    ) -> None:
         self.reader_runtime = reader_runtime
+        self.model_cache_dir = model_cache_dir
+        """Where the ONNX reader's export is kept (None: ~/.cache/citewise/models)."""
         self._lock = threading.Lock()
         self._reader_lock = threading.Lock()
-        self._embedders: dict[tuple[str, str], Embedder] = {}
+        self._embedders: dict[tuple[str, EmbeddingRuntime], Embedder] = {}
         self._reader: Reader | None = None
         self._text_kind: TextKindModel | None = None
 
     def embedder(self, settings: Settings) -> Embedder:
-        """The embedder of ``settings.embedding_model`` on ``settings.embedding_runtime`` (its
-        model loads on the first text)."""
+        """The embedder of ``settings.embedding_model`` on ``settings.embedding_runtime`` (a
+        new index's if unset: pass an open store's ``settings`` for its index's own), one per
+        model and runtime (its model loads on the first text)."""
         from ingest.embedder import new_embedder
 
-        key = (settings.embedding_model, settings.embedding_runtime.value)
+        made = new_embedder(settings)  # nothing loads until it embeds
         with self._lock:
-            embedder = self._embedders.get(key)
-            if embedder is None:
-                embedder = new_embedder(settings)
-                self._embedders[key] = embedder
-            return embedder
+            return self._embedders.setdefault((made.name, made.runtime), made)
 
     def reader(self) -> Reader:
         """The reader model and its tokenizer, loaded by the first caller."""
@@ -58,7 +63,7 @@ class Models:
 
         with self._reader_lock:
             if self._reader is None:
-                self._reader = open_reader(self.reader_runtime)
+                self._reader = open_reader(self.reader_runtime, self.model_cache_dir)
             return self._reader
 
     def text_kind(self) -> TextKindModel:
@@ -84,7 +89,7 @@ class Components:
         self, settings: Settings, store: ChunkStore | None = None, models: Models | None = None
     ) -> None:
         self.settings = settings
-        self.models = models or Models(settings.reader_runtime)
+        self.models = models or Models(settings.reader_runtime, settings.model_cache_dir)
         self._lock = threading.RLock()
         self._store = store
         self._parser: ParseWorker | None = None
@@ -111,7 +116,9 @@ class Components:
 
     @property
     def embedder(self) -> Embedder:
-        return self.models.embedder(self.settings)
+        """The embedder of the store's index, on the runtime its documents were embedded with
+        (opens the store)."""
+        return self.models.embedder(self.store.settings)
 
     @property
     def parser(self) -> ParseWorker:

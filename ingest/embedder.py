@@ -17,7 +17,7 @@ import numpy as np
 
 from ingest.errors import EmbeddingModelError
 from ingest.protocols import EmbedProgress
-from ingest.runtime import EmbeddingRuntime
+from ingest.runtime import NEW_INDEX_RUNTIME, EmbeddingRuntime
 from ingest.runtime.encoders import OnnxEncoder, SentenceEncoder, TorchEncoder, Window
 from ingest.runtime.exports import Precision
 from ingest.settings import PACKAGED_EMBEDDING_MODEL
@@ -54,7 +54,7 @@ class Embedder:
         self,
         name: str,
         batch_size: int = 64,
-        runtime: EmbeddingRuntime = EmbeddingRuntime.TORCH,
+        runtime: EmbeddingRuntime = NEW_INDEX_RUNTIME,
         threads: int | None = None,
         model_cache_dir: Path | None = None,
     ) -> None:
@@ -153,11 +153,12 @@ def _pooled(windows: list[list[Window]], vectors: Iterator[np.ndarray]) -> list[
 
 def new_embedder(settings: Settings) -> Embedder:
     """An embedder for ``settings.embedding_model`` on ``settings.embedding_runtime`` (the
-    model loads on first use)."""
+    model loads on first use). Unset, the runtime is a new index's: for an existing index,
+    pass the settings its open store resolved (``ChunkStore.settings``)."""
     return Embedder(
         settings.embedding_model,
         settings.embedding_batch_size,
-        settings.embedding_runtime,
+        settings.embedding_runtime or NEW_INDEX_RUNTIME,
         settings.embedding_threads,
         settings.model_cache_dir,
     )

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from ingest.records import DocumentRecord
+from ingest.runtime import EmbeddingRuntime
 
 EmbedProgress = Callable[[int, int], None]
 
@@ -25,6 +26,11 @@ class DocumentEmbedder(QueryEmbedder, Protocol):
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def runtime(self) -> EmbeddingRuntime:
+        """What computes its vectors: an index takes vectors of its own runtime only."""
+        ...
 
     def embed_documents(
         self, texts: Sequence[str], progress: EmbedProgress | None = None

@@ -10,6 +10,9 @@ next rebuild deletes the half-built one); after it, the new index is complete.
 
 A Chroma server holds no folder of ours to swap: there the rebuild first checks everything
 it needs (the paths exist, the embedding model loads) and only then drops the old index.
+
+With the embedding runtime unset, the new index is embedded on the old one's
+(:func:`rebuilt_settings`): a rebuild changes the runtime only when the setting says so.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import TYPE_CHECKING, TypeVar
 from ingest.crash import crash_point
 from ingest.display import quoted
 from ingest.errors import CitewiseError, StoreError
+from ingest.runtime import NEW_INDEX_RUNTIME
 from ingest.store import ChunkStore
 
 if TYPE_CHECKING:
@@ -89,6 +93,21 @@ def _check_paths(paths: Sequence[Path]) -> None:
             f"Nothing was rebuilt: {', '.join(quoted(str(p)) for p in missing)} does not exist",
             "the index is as it was; check the paths",
         )
+
+
+def rebuilt_settings(settings: Settings) -> Settings:
+    """``settings`` for the index that replaces the one they name, the embedding runtime
+    filled in: when unset, the old index's own (``ChunkStore.settings``), or a new index's
+    where there is no old index or it cannot be opened (a damaged index is what a rebuild
+    mends, and any runtime re-embeds every document alike)."""
+    if settings.embedding_runtime is not None:
+        return settings
+    try:
+        with contextlib.closing(ChunkStore.open_existing(settings)) as old:
+            runtime = old.settings.embedding_runtime
+    except StoreError:
+        runtime = NEW_INDEX_RUNTIME
+    return settings.model_copy(update={"embedding_runtime": runtime})
 
 
 def rebuild_index(

@@ -78,11 +78,12 @@ class Settings(BaseSettings):
         "folder, or a Hugging Face name (downloaded only if HF_HUB_OFFLINE is unset).",
     )
     embedding_batch_size: int = Field(64, ge=1, description="Texts embedded per batch.")
-    embedding_runtime: EmbeddingRuntime = Field(
-        EmbeddingRuntime.TORCH,
+    embedding_runtime: EmbeddingRuntime | None = Field(
+        None,
         description="What computes the embeddings: torch, onnx (float32) or onnx-int8 "
-        "(int8 matrix products), the ONNX ones exported from the model on first use. "
-        "Changing it needs a --rebuild.",
+        "(int8 matrix products), the ONNX ones exported from the model on first use; unset = "
+        "the one the index was built with (onnx for a new index). Changing it needs a "
+        "--rebuild.",
     )
     embedding_threads: int | None = Field(
         None,
@@ -137,9 +138,10 @@ class Settings(BaseSettings):
         None, description="Answerability score below which the answer abstains; unset = calibrated."
     )
     reader_runtime: ReaderRuntime = Field(
-        ReaderRuntime.TORCH,
-        description="What runs the reader: torch, or onnx (ONNX Runtime, exported on first "
-        "use into ~/.cache/citewise/models).",
+        ReaderRuntime.ONNX,
+        description="What runs the reader: onnx (ONNX Runtime, exported on first use into "
+        "~/.cache/citewise/models; no torch at answer time) or torch (faster per answer on "
+        "a CPU with native bfloat16).",
     )
     llm_provider: Literal["openai", "ollama", "llamacpp"] = Field(
         "openai", description="LLM kind: openai (any OpenAI-compatible endpoint), ollama, llamacpp."

@@ -29,9 +29,10 @@ from ingest.crash import crash_point
 from ingest.display import counted, quoted, shown
 from ingest.errors import DocumentError
 from ingest.lock import Waiting
-from ingest.rebuild import rebuild_index
+from ingest.rebuild import rebuild_index, rebuilt_settings
 from ingest.records import Chunk, DocumentRecord
 from ingest.store import ChunkStore, NewVersion
+from ingest.store.index_settings import embedder_mismatch
 from ingest.walk import Finding, FoundFile, Verdict, inspect_named, is_utf8, walk
 
 if TYPE_CHECKING:
@@ -473,12 +474,12 @@ def sync_paths(
     index was built with another model or chunking, unless ``rebuild``. Folders in
     ``exclude`` (besides the index itself) are not walked into. Holds the index's write lock
     throughout; if another process holds it, ``waiting`` is told who, and the run waits for it.
-    ``embedder`` and ``parser`` default to new ones (the parser's child stops at the end).
+    ``embedder`` and ``parser`` default to new ones (the parser's child stops at the end); an
+    embedder given must be on the runtime of the index (``ChunkStore.settings``; with
+    ``rebuild``, ``rebuilt_settings``), else IndexSettingsMismatch.
     """
-    from ingest.embedder import new_embedder
     from ingest.parse_worker import ParseWorker
 
-    embedder = embedder or new_embedder(settings)
     if parser is None:
         with contextlib.closing(ParseWorker()) as own:
             return sync_paths(
@@ -494,6 +495,8 @@ def sync_paths(
                 exclude=exclude,
             )
     if rebuild:
+        settings = rebuilt_settings(settings)
+        embedder = _embedder_for(settings, embedder, settings.chroma_url or str(settings.store_dir))
 
         def fill(fresh: ChunkStore, staged: Settings, left_out: Sequence[Path]) -> SyncReport:
             return sync_paths(
@@ -508,6 +511,7 @@ def sync_paths(
 
         return rebuild_index(paths, settings, fill, embedder=embedder, exclude=exclude)
     store = store or ChunkStore.open(settings)
+    embedder = _embedder_for(store.settings, embedder, store.location)
     with store.lock.hold(waiting=waiting):
         store.check_settings()
         store.check_vectors()
@@ -522,3 +526,18 @@ def sync_paths(
         if prune:
             run.prune(folders)
     return run.report
+
+
+def _embedder_for(
+    settings: Settings, embedder: DocumentEmbedder | None, location: str
+) -> DocumentEmbedder:
+    """``embedder``, or a new one, for the index at ``location`` built with ``settings`` (the
+    runtime filled in); one on another runtime is refused before it mixes its vectors in."""
+    from ingest.embedder import new_embedder
+
+    own = new_embedder(settings)  # nothing loads until it embeds
+    if embedder is None:
+        return own
+    if embedder.runtime != own.runtime:
+        raise embedder_mismatch(location, embedder.runtime, own.runtime)
+    return embedder

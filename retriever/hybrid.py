@@ -49,7 +49,8 @@ class HybridRetriever:
         from ingest.embedder import new_embedder
         from ingest.store import ChunkStore
 
-        return cls(ChunkStore.open(settings), new_embedder(settings), settings)
+        store = ChunkStore.open(settings)
+        return cls(store, new_embedder(store.settings), settings)
 
     def close(self) -> None:
         """Stops the lexical search thread (the store is its opener's to close)."""

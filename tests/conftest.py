@@ -39,7 +39,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture(scope="session")
 def models() -> Models:
     """The embedders and the reader, loaded once for the whole test session."""
-    return Models()
+    return Models(model_cache_dir=MODEL_CACHE)
 
 
 @pytest.fixture

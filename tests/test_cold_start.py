@@ -1,6 +1,7 @@
 """What a first answer imports: the extractive path loads no LangChain and no LLM client, and
-nothing loads torch before a model is needed. Each check runs in a new interpreter, as a user's
-``citewise ask`` does. (How long it takes is measured by evals/bench/cold_ask.py.)
+on the default ONNX runtimes no torch, transformers or scikit-learn at all. Each check runs in
+a new interpreter, as a user's ``citewise ask`` does. (How long it takes is measured by
+evals/bench/cold_ask.py.)
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import sys
 from pathlib import Path
 
 from paths import ROOT
+
+from app.composition import Models
+from ingest.settings import load_settings
 
 LLM_PACKAGES = {"langchain", "langchain_core", "langchain_openai", "langsmith", "openai", "ollama"}
 LLM_PACKAGES |= {"llama_cpp"}
@@ -38,7 +42,12 @@ def test_loading_the_answer_path_imports_no_model_library():
     assert not modules & {"torch", "transformers", "sentence_transformers", "chromadb"}
 
 
-def test_an_extractive_answer_imports_no_llm_code(insis_store_dir: Path):
+def test_an_extractive_answer_imports_no_llm_code_and_no_torch(
+    insis_store_dir: Path, models: Models
+):
+    # The ONNX exports are made once per machine, with torch; here they exist already.
+    models.reader()
+    models.embedder(load_settings(store_dir=insis_store_dir)).embed_query("warm up")
     modules = imported_after(
         "from click.testing import CliRunner\n"
         "from app.cli import cli\n"
@@ -46,7 +55,8 @@ def test_an_extractive_answer_imports_no_llm_code(insis_store_dir: Path):
         f"'--store', {str(insis_store_dir)!r}])\n"
         "assert result.exit_code == 0 and '2016' in result.output, result.output"
     )
-    assert "torch" in modules
+    assert "onnxruntime" in modules
+    assert not modules & {"torch", "transformers", "sentence_transformers", "sklearn", "scipy"}
     assert not modules & LLM_PACKAGES
     assert "app" in modules and "gradio" not in modules
 

@@ -56,7 +56,7 @@ def test_a_long_passage_is_read_in_windows_and_the_span_found_at_its_end(reader:
     filler = " ".join(f"Sentence {i} is about the weather in spring." for i in range(80))
     text = f"{filler} The lighthouse of Auk was built in 1874 by Robert Stevenson."
     tokenizer, model = reader
-    assert len(tokenizer(text)["input_ids"]) > 600
+    assert tokenizer.count(text) > 600
     empty, long = read(tokenizer, model, "Who built the lighthouse of Auk?", ["", text])
     assert empty is None and long is not None
     assert "Stevenson" in text[long.start : long.end]

@@ -163,6 +163,7 @@ def test_an_index_built_on_another_runtime_asks_for_a_rebuild(settings: Settings
     int8_built = settings.model_copy(update={"embedding_runtime": EmbeddingRuntime.ONNX_INT8})
     assert sync_paths([folder], int8_built).added == 1
 
-    store = ChunkStore.open(settings)
+    onnx_set = settings.model_copy(update={"embedding_runtime": EmbeddingRuntime.ONNX})
+    store = ChunkStore.open(onnx_set)
     with pytest.raises(IndexSettingsMismatch, match="embedding_runtime was 'onnx-int8'.*--rebuild"):
         store.check_settings()

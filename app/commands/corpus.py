@@ -82,9 +82,9 @@ def ingest(
         report = sync_paths(
             list(paths),
             settings,
-            # a rebuild opens the index it builds itself
+            # a rebuild opens the index it builds itself, and makes the embedder for it
             store=None if rebuild else parts.store,
-            embedder=parts.embedder,
+            embedder=None if rebuild else parts.embedder,
             parser=parts.parser,
             rebuild=rebuild,
             progress=bars,

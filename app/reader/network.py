@@ -14,8 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
+
+from app.reader.logits import Logits
+from ingest.runtime.cpu import native_bf16
 
 
 @dataclass
@@ -61,3 +65,26 @@ class ReaderNetwork(nn.Module):
             verdict = nn.functional.binary_cross_entropy_with_logits(verdict_logits.float(), holds)
             loss = span + verifier_weight * verdict
         return ReaderOutput(start_logits, end_logits, verdict_logits, loss)
+
+
+class TorchReader:
+    """A reader network called as a :class:`app.reader.logits.ReaderModel`: numpy in and out,
+    without gradients, in bfloat16 where the CPU computes it natively."""
+
+    def __init__(self, network: ReaderNetwork) -> None:
+        self.network = network
+
+    def __call__(
+        self, input_ids: np.ndarray, attention_mask: np.ndarray, token_type_ids: np.ndarray
+    ) -> Logits:
+        with (
+            torch.inference_mode(),
+            torch.autocast("cpu", dtype=torch.bfloat16, enabled=native_bf16()),
+        ):
+            output = self.network(
+                input_ids=torch.from_numpy(input_ids),
+                attention_mask=torch.from_numpy(attention_mask),
+                token_type_ids=torch.from_numpy(token_type_ids),
+            )
+        scores = (output.start_logits, output.end_logits, output.verdict_logits)
+        return Logits(*(t.float().numpy() for t in scores))

@@ -17,19 +17,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.errors import ReaderModelError
+from app.reader.encoding import INPUTS
+from app.reader.logits import Logits
 from app.reader.model import BASE_SHA256, READER_WEIGHTS, load_reader
 from ingest.runtime.export_cache import cached_file, file_digest, models_cache
+from ingest.runtime.sessions import cpu_session
 
 if TYPE_CHECKING:
+    import numpy as np
     import torch
-
-    from app.reader.network import ReaderOutput
 
 EXPORT_FORMAT = 1
 """Bump when the exported graph changes (inputs, outputs, opset): old exports are then
 made again under a new folder."""
 OPSET = 17
-INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUTS = ("start_logits", "end_logits", "verdict_logits")
 ONNX_FILE = "reader-fp32.onnx"
 
@@ -93,41 +94,21 @@ def export_onnx(weights: Path, target: Path) -> None:
 
 
 class OnnxReader:
-    """The reader network on an ONNX Runtime session: called like
-    :class:`app.reader.network.ReaderNetwork`, with the same outputs."""
+    """The reader network on an ONNX Runtime session, a :class:`app.reader.logits.ReaderModel`
+    that needs no torch."""
 
     def __init__(self, path: Path, threads: int | None = None) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.inter_op_num_threads = 1
-        if threads is not None:
-            options.intra_op_num_threads = threads
-        options.log_severity_level = 3
-        self.session: Any = ort.InferenceSession(
-            str(path), options, providers=["CPUExecutionProvider"]
-        )
+        self.session: Any = cpu_session(path, threads)
 
     def __call__(
-        self,
-        input_ids: torch.Tensor,
-        attention_mask: torch.Tensor,
-        token_type_ids: torch.Tensor,
-    ) -> ReaderOutput:
-        import torch
-
-        from app.reader.network import ReaderOutput
-
+        self, input_ids: np.ndarray, attention_mask: np.ndarray, token_type_ids: np.ndarray
+    ) -> Logits:
         feeds = {
-            "input_ids": input_ids.numpy(),
-            "attention_mask": attention_mask.numpy(),
-            "token_type_ids": token_type_ids.numpy(),
+            "input_ids": input_ids,
+            "attention_mask": attention_mask,
+            "token_type_ids": token_type_ids,
         }
-        start, end, verdict = self.session.run(list(OUTPUTS), feeds)
-        return ReaderOutput(
-            torch.from_numpy(start), torch.from_numpy(end), torch.from_numpy(verdict)
-        )
+        return Logits(*self.session.run(list(OUTPUTS), feeds))
 
 
 def load_onnx_reader(weights: Path = READER_WEIGHTS, cache_dir: Path | None = None) -> OnnxReader:

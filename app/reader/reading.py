@@ -10,17 +10,16 @@ against another part of the same passage read out of its context.
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+import numpy as np
+
+from app.reader.encoding import ReaderTokenizer
+from app.reader.logits import ReaderModel
 from app.reader.spans import best_span
-from ingest.runtime.cpu import native_bf16
 
-MAX_LENGTH = 384
-STRIDE = 128
 MAX_QUESTION_TOKENS = 64
 _HEADING_MARKS = re.compile(r"(?m)^[ \t]{0,3}(#{1,6})(?=[ \t])")
 
@@ -51,86 +50,27 @@ class Reading:
         return self.score - self.null_score
 
 
-@contextlib.contextmanager
-def inference() -> Iterator[None]:
-    import torch
-
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=native_bf16()):
-        yield
-
-
-def windows(
-    tokenizer: Any,
-    questions: Sequence[str],
-    texts: Sequence[str],
-    max_length: int,
-    stride: int,
-    *,
-    padding: bool,
-    tensors: str | None = None,
-) -> Any:
-    """Each (question, text) pair as windows of at most ``max_length`` tokens, overlapping by
-    ``stride``, with the characters each token came from: the one encoding training and
-    reading share, so the model reads what it was trained on."""
-    return tokenizer(
-        list(questions),
-        list(texts),
-        truncation="only_second",
-        max_length=max_length,
-        stride=stride,
-        return_overflowing_tokens=True,
-        return_offsets_mapping=True,
-        padding=padding,
-        return_tensors=tensors,
-    )
-
-
 def read(
-    tokenizer: Any,
-    model: Any,
-    question: str,
-    texts: Sequence[str],
-    max_length: int = MAX_LENGTH,
-    stride: int = STRIDE,
+    tokenizer: ReaderTokenizer, model: ReaderModel, question: str, texts: Sequence[str]
 ) -> list[Reading | None]:
     """For each text, its best answer span (None for an empty text)."""
-    import torch
-
     if not texts:
         return []
-    question_ids = tokenizer(question, add_special_tokens=False)["input_ids"]
-    if len(question_ids) > MAX_QUESTION_TOKENS:
-        question = tokenizer.decode(question_ids[:MAX_QUESTION_TOKENS])
-    encoded = windows(
-        tokenizer,
-        [question] * len(texts),
-        [without_markup(t) for t in texts],
-        max_length,
-        stride,
-        padding=True,
-        tensors="pt",
-    )
-    with inference():
-        output = model(
-            input_ids=encoded["input_ids"],
-            attention_mask=encoded["attention_mask"],
-            token_type_ids=encoded["token_type_ids"],
-        )
+    question = tokenizer.first_tokens(question, MAX_QUESTION_TOKENS)
+    windows = tokenizer.windows([question] * len(texts), [without_markup(t) for t in texts])
+    inputs = windows.padded()
+    logits = model(**inputs)
+    width = inputs["input_ids"].shape[1]
     readings: list[Reading | None] = [None] * len(texts)
-    verdicts = output.verdict_logits.float().tolist()
-    for window, text_index in enumerate(encoded["overflow_to_sample_mapping"].tolist()):
-        sequence_ids = encoded.sequence_ids(window)
-        context_mask = torch.tensor([s == 1 for s in sequence_ids])
-        span = best_span(
-            output.start_logits[window],
-            output.end_logits[window],
-            context_mask,
-            encoded["offset_mapping"][window].tolist(),
-        )
+    for window, text_index in enumerate(windows.text_index):
+        context = np.zeros(width, dtype=bool)
+        sequence_ids = windows.sequence_ids[window]
+        context[: len(sequence_ids)] = [part == 1 for part in sequence_ids]
+        span = best_span(logits.start[window], logits.end[window], context, windows.offsets[window])
         if span is None:
             continue
         previous = readings[text_index]
-        verdict = verdicts[window]
+        verdict = float(logits.verdict[window])
         if previous is not None:
             verdict = max(verdict, previous.verdict)
         null = span.null_score if previous is None else min(previous.null_score, span.null_score)

@@ -3,27 +3,31 @@ name, torch or ONNX Runtime. Kept apart from both so neither loader imports the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from pathlib import Path
+from typing import NamedTuple
 
+from app.reader.encoding import ReaderTokenizer
+from app.reader.logits import ReaderModel
 from app.reader.model import load_reader, tokenizer
 from app.reader.onnx_reader import load_onnx_reader
 from ingest.settings import ReaderRuntime
-
-if TYPE_CHECKING:
-    from app.reader.network import ReaderNetwork
-    from app.reader.onnx_reader import OnnxReader
 
 
 class Reader(NamedTuple):
     """The trained reader with its tokenizer, as ``reading.read`` takes them."""
 
-    tokenizer: Any
-    model: ReaderNetwork | OnnxReader
+    tokenizer: ReaderTokenizer
+    model: ReaderModel
 
 
-def open_reader(runtime: ReaderRuntime = ReaderRuntime.TORCH) -> Reader:
+def open_reader(
+    runtime: ReaderRuntime = ReaderRuntime.ONNX, cache_dir: Path | None = None
+) -> Reader:
     """The tokenizer and the trained reader on ``runtime``, loaded now (seconds, and the
-    first time on ONNX the export: callers load it once)."""
+    first time on ONNX the export, kept in ``cache_dir``: callers load it once). Only the
+    torch runtime imports torch (with :mod:`app.reader.network`)."""
     if runtime is ReaderRuntime.ONNX:
-        return Reader(tokenizer(), load_onnx_reader())
-    return Reader(tokenizer(), load_reader())
+        return Reader(tokenizer(), load_onnx_reader(cache_dir=cache_dir))
+    from app.reader.network import TorchReader
+
+    return Reader(tokenizer(), TorchReader(load_reader()))

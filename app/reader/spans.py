@@ -7,10 +7,8 @@ the [CLS] token. Only spans inside the context, at most ``MAX_ANSWER_TOKENS`` lo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import torch
+import numpy as np
 
 MAX_ANSWER_TOKENS = 30
 
@@ -26,24 +24,21 @@ class WindowSpan:
 
 
 def best_span(
-    start_logits: torch.Tensor,
-    end_logits: torch.Tensor,
-    context_mask: torch.Tensor,
+    start_logits: np.ndarray,
+    end_logits: np.ndarray,
+    context_mask: np.ndarray,
     offsets: list[tuple[int, int]],
 ) -> WindowSpan | None:
     """The highest-scoring context span of one window (None if the window has no context)."""
-    import torch
-
-    if not bool(context_mask.any()):
+    if not context_mask.any():
         return None
-    start = start_logits.float().masked_fill(~context_mask, float("-inf"))
-    end = end_logits.float().masked_fill(~context_mask, float("-inf"))
+    start = np.where(context_mask, start_logits, -np.inf).astype(np.float32)
+    end = np.where(context_mask, end_logits, -np.inf).astype(np.float32)
     pairs = start[:, None] + end[None, :]
     length = len(start)
-    band = torch.ones(length, length, dtype=torch.bool).triu().tril(MAX_ANSWER_TOKENS - 1)
-    pairs = pairs.masked_fill(~band, float("-inf"))
-    flat = int(torch.argmax(pairs))
-    first, last = divmod(flat, length)
+    band = np.tril(np.triu(np.ones((length, length), dtype=bool)), MAX_ANSWER_TOKENS - 1)
+    pairs = np.where(band, pairs, -np.inf)
+    first, last = divmod(int(np.argmax(pairs)), length)
     return WindowSpan(
         score=float(pairs[first, last]),
         null_score=float(start_logits[0] + end_logits[0]),

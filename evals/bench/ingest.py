@@ -102,8 +102,9 @@ def raw_encoders(
     """The citewise runtime's encoder, then the recipe's (sentence-transformers on torch),
     over the same texts: embedding alone, no chunking and no index."""
     timings: dict[str, Timing] = {}
+    embedder = models.embedder(settings)
     for name, encode in (
-        (f"{settings.embedding_runtime} encoder", models.embedder(settings).embed_documents),
+        (f"{embedder.runtime} encoder", embedder.embed_documents),
         ("torch encoder", embeddings.embed_documents),
     ):
         started, cpu = time.perf_counter(), time.process_time()

@@ -27,6 +27,7 @@ from evals.suite.squad_data import DEFAULT_SQUAD, read_squad, sample, write_arti
 from ingest.embedder import QUERY_THREADS
 from ingest.protocols import QueryEmbedder
 from ingest.settings import Settings, load_settings
+from ingest.store import ChunkStore
 
 ROOT = Path(__file__).resolve().parents[2]
 INSIS_CORPUS = ROOT / "corpus"
@@ -96,11 +97,10 @@ class TimedEmbedder:
         return vector
 
 
-def citewise_search(settings: Settings, embedder: TimedEmbedder) -> Search:
-    from ingest.store import ChunkStore
+def citewise_search(store: ChunkStore, embedder: TimedEmbedder) -> Search:
     from retriever.hybrid import HybridRetriever
 
-    retriever = HybridRetriever(ChunkStore.open(settings), embedder, settings)
+    retriever = HybridRetriever(store, embedder, store.settings)
     return lambda q: [p.text for p in retriever.search(q, k=DEPTH)]
 
 
@@ -158,9 +158,10 @@ def compare(
 ) -> None:
     chunks = recipe_chunks(texts)
     print(f"\n{title}: {len(cases)} questions, {len(texts)} documents, {len(chunks)} recipe chunks")
-    embedder = TimedEmbedder(models.embedder(settings))
+    store = ChunkStore.open(settings)
+    embedder = TimedEmbedder(models.embedder(store.settings))
     rows = [
-        score("citewise hybrid", citewise_search(settings, embedder), cases),
+        score("citewise hybrid", citewise_search(store, embedder), cases),
         score("LangChain recipe", recipe_search(chunks, settings, tmp, models), cases),
         score("BM25 on recipe chunks", bm25_search(chunks), cases),
     ]
@@ -174,7 +175,7 @@ def compare(
     spent = embedder.times[WARMUP:]
     print(
         f"citewise latency includes the query embedding: p50 {percentile(spent, 50):.1f} ms, "
-        f"p95 {percentile(spent, 95):.1f} ms ({settings.embedding_runtime} runtime, query "
+        f"p95 {percentile(spent, 95):.1f} ms ({store.settings.embedding_runtime} runtime, query "
         f"threads {QUERY_THREADS}, "
         f"load average {os.getloadavg()[0]:.1f})"
     )
@@ -222,8 +223,6 @@ def insis(tmp: Path, models: Models) -> None:
 
 
 def _document_texts(settings: Settings) -> dict[str, str]:
-    from ingest.store import ChunkStore
-
     store = ChunkStore.open(settings)
     texts: dict[str, str] = {}
     for record in store.documents():

@@ -1,7 +1,7 @@
 """Examples turned into model inputs: question + context windows with answer-token labels.
 
-A context longer than the model's window is read in overlapping windows (the fast tokenizer's
-overflowing tokens with a stride). A window that does not hold the whole answer is labelled
+A context longer than the model's window is read in overlapping windows (the reader's own
+``ReaderTokenizer``, as citewise reads). A window that does not hold the whole answer is labelled
 "no answer" (the [CLS] token), as in SQuAD 2.0 training.
 """
 
@@ -10,9 +10,8 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from app.reader.reading import windows
+from app.reader.encoding import ReaderTokenizer
 from evals.training.data import Example
 
 MAX_QUESTION_CHARS = 300
@@ -30,10 +29,8 @@ class Feature:
 
 
 def encode(
-    tokenizer: Any,
+    tokenizer: ReaderTokenizer,
     examples: Sequence[Example],
-    max_length: int,
-    stride: int,
     seed: int,
     batch: int = 1000,
 ) -> list[Feature]:
@@ -41,20 +38,15 @@ def encode(
     features: list[Feature] = []
     for first in range(0, len(examples), batch):
         chunk = examples[first : first + batch]
-        encoded = windows(
-            tokenizer,
-            [e.question[:MAX_QUESTION_CHARS] for e in chunk],
-            [e.context for e in chunk],
-            max_length,
-            stride,
-            padding=False,
+        encoded = tokenizer.windows(
+            [e.question[:MAX_QUESTION_CHARS] for e in chunk], [e.context for e in chunk]
         )
         by_sample: dict[int, list[Feature]] = {}
-        for i, sample in enumerate(encoded["overflow_to_sample_mapping"]):
+        for i, sample in enumerate(encoded.text_index):
             example = chunk[sample]
-            start, end = _label(encoded.sequence_ids(i), encoded["offset_mapping"][i], example)
+            start, end = _label(encoded.sequence_ids[i], encoded.offsets[i], example)
             by_sample.setdefault(sample, []).append(
-                Feature(encoded["input_ids"][i], encoded["token_type_ids"][i], start, end)
+                Feature(encoded.input_ids[i], encoded.token_type_ids[i], start, end)
             )
         for sample in sorted(by_sample):
             answering = [f for f in by_sample[sample] if f.start > 0]

@@ -25,8 +25,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from app.reader.encoding import MAX_LENGTH, STRIDE, ReaderTokenizer
 from app.reader.model import READER_WEIGHTS, new_reader, tokenizer, trained_state
-from app.reader.reading import MAX_LENGTH, STRIDE, read
+from app.reader.reading import read
 from evals.suite.metrics.squad import f1 as span_f1
 from evals.training.data import (
     Article,
@@ -110,10 +111,10 @@ def train(args: argparse.Namespace) -> None:
     torch.manual_seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     log = _Log(args.out / "train.log")
-    tok = tokenizer()
+    tok = tokenizer(args.max_length, args.stride)
     train_articles, heldout_articles = training_split()
     examples = training_examples(train_articles, args.scale, args.seed)
-    features = encode(tok, examples, args.max_length, args.stride, args.seed)
+    features = encode(tok, examples, args.seed)
     batches = _batches(features, args.batch_size, args.seed)
     heldout = _heldout_sample(heldout_articles, args.eval_size, args.seed)
     log.write(
@@ -189,7 +190,7 @@ def train(args: argparse.Namespace) -> None:
             )
             tmp.replace(checkpoint)
         if step % args.eval_every == 0 or step == total:
-            log.write(event="heldout", step=step, **_evaluate(tok, model, heldout))
+            log.write(event="heldout", step=step, **_evaluate(tokenizer(), model, heldout))
             model.train()
     args.weights.parent.mkdir(parents=True, exist_ok=True)
     save_file(trained_state(model), str(args.weights), metadata={"steps": str(step)})
@@ -248,16 +249,20 @@ def _heldout_sample(articles: list[Any], size: int, seed: int) -> list[Example]:
     return examples[:size]
 
 
-def _evaluate(tok: Any, model: Any, examples: list[Example]) -> dict[str, float]:
+def _evaluate(tok: ReaderTokenizer, model: Any, examples: list[Example]) -> dict[str, float]:
     """Held-out F1 of the best span on answerable examples, and how often the null score and
-    the verifier each say "no answer" on answerable and unanswerable ones."""
+    the verifier each say "no answer" on answerable and unanswerable ones, read as citewise
+    reads them."""
+    from app.reader.network import TorchReader
+
     model.eval()
+    reader = TorchReader(model)
     f1s: list[float] = []
     refused: dict[str, list[bool]] = {
         f"{by}_{kind}": [] for by in ("null", "verifier") for kind in ("answerable", "unanswerable")
     }
     for example in examples:
-        (reading,) = read(tok, model, example.question, [example.context])
+        (reading,) = read(tok, reader, example.question, [example.context])
         if reading is None:
             continue
         kind = "unanswerable" if example.answer_text is None else "answerable"

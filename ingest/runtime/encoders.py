@@ -158,7 +158,8 @@ class OnnxEncoder:
     the export is made.
 
     Batches run on ``threads`` threads; a call that asks for fewer (a query) runs on a
-    second session of its own, since a session's thread count is fixed.
+    session of its own, since a session's thread count is fixed. Each session starts on its
+    first call, so a process that only asks questions starts one.
     """
 
     def __init__(
@@ -196,7 +197,7 @@ class OnnxEncoder:
         self._batch_size = batch_size
         self._threads = threads
         self._model = exported_model(folder, precision, cache_dir)
-        self._sessions: dict[int | None, Any] = {threads: cpu_session(self._model, threads)}
+        self._sessions: dict[int | None, Any] = {}
         self._lock = threading.Lock()
 
     def _session(self, threads: int | None) -> Any:

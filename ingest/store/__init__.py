@@ -53,6 +53,7 @@ from ingest.store.index_settings import (
     differing,
     index_settings,
     mismatch_error,
+    runtime_to_use,
     stored_settings,
 )
 from ingest.store.locations import (
@@ -116,11 +117,10 @@ class ChunkStore:
         self, client: Any, settings: Settings, *, read_only_origin: Path | None = None
     ) -> None:
         self._client = client
-        self._settings = settings
+        self._use(settings, None)
         self.read_only_origin = read_only_origin
         """The read-only folder this store is a private copy of (None: the store itself)."""
         self._identity = chroma.folder_identity(settings)
-        self._wanted = index_settings(settings)
         self._guard = Guard(
             self.location,
             None if settings.chroma_url else settings.store_dir,
@@ -134,6 +134,24 @@ class ChunkStore:
         self.lexical = LexicalIndex(lexical_path(settings))
         self.lock = WriteLock(lock_path(settings))
         self._open_collections()
+        if settings.embedding_runtime is None and self.has_documents():
+            self._use(settings, self.built_with())
+
+    def _use(self, settings: Settings, built: dict[str, Any] | None) -> None:
+        """Makes ``settings``, with the embedding runtime of :func:`runtime_to_use`, the ones
+        this store embeds with, creates a new index with and checks the index against."""
+        runtime = runtime_to_use(settings, built)
+        self._settings = settings.model_copy(update={"embedding_runtime": runtime})
+        self._wanted = index_settings(settings, runtime)
+
+    @property
+    def settings(self) -> Settings:
+        """The settings this store was opened with, the embedding runtime filled in: when
+        unset, the one the index's documents were embedded with, or a new index's. What its
+        embedder must be made with. Fixed once open (an embedder made with them is too): a
+        reset keeps them, and an index rebuilt elsewhere on another runtime is reported as a
+        mismatch rather than searched with the wrong vectors."""
+        return self._settings
 
     @classmethod
     def _ready(

@@ -2,7 +2,9 @@
 
 Vectors of two embedding models, or chunks of two chunkings, are not comparable: the chunk
 collection's metadata records the settings that shaped them, and a store opened with other
-settings refuses to mix them (an index holding no document is simply re-created).
+settings refuses to mix them (an index holding no document is simply re-created). The one
+setting that may be left unset, the embedding runtime, is the index's own then
+(:func:`runtime_to_use`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingest.chunker import CHUNKER_VERSION
 from ingest.errors import IndexSettingsMismatch
+from ingest.runtime import NEW_INDEX_RUNTIME, EmbeddingRuntime
 
 if TYPE_CHECKING:
     from ingest.settings import Settings
@@ -27,11 +30,23 @@ UNRECORDED_BEFORE: IndexSettings = {"embedding_runtime": "torch"}
 embedding runtime setting was embedded by sentence-transformers on torch."""
 
 
-def index_settings(settings: Settings) -> IndexSettings:
-    """Everything that must match for two vectors or two chunkings to be comparable."""
+def runtime_to_use(settings: Settings, built: Mapping[str, Any] | None) -> EmbeddingRuntime:
+    """The runtime to embed with: the one set; else the one ``built`` records (the settings of
+    an index holding documents; None for a new or empty index), so that an index built before
+    the default changed keeps its own; else a new index's."""
+    if settings.embedding_runtime is not None:
+        return settings.embedding_runtime
+    recorded = (built or {}).get("embedding_runtime")
+    # one this version does not know is left for check_settings to report
+    return EmbeddingRuntime(recorded) if recorded in list(EmbeddingRuntime) else NEW_INDEX_RUNTIME
+
+
+def index_settings(settings: Settings, runtime: EmbeddingRuntime) -> IndexSettings:
+    """Everything that must match for two vectors or two chunkings to be comparable, for
+    ``settings`` embedding on ``runtime`` (see :func:`runtime_to_use`)."""
     return {
         "embedding_model": settings.embedding_model,
-        "embedding_runtime": settings.embedding_runtime.value,
+        "embedding_runtime": runtime.value,
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
         "chunker_version": CHUNKER_VERSION,
@@ -67,4 +82,17 @@ def mismatch_error(
     return IndexSettingsMismatch(
         f"The index in {location} was built with other settings: {what}",
         "re-run with --rebuild to re-embed every document with the new settings",
+    )
+
+
+def embedder_mismatch(
+    location: str, embedder: EmbeddingRuntime, index: EmbeddingRuntime
+) -> IndexSettingsMismatch:
+    """The error for an embedder on another runtime than the index's: its vectors would be
+    mixed with vectors they are not comparable to."""
+    return IndexSettingsMismatch(
+        f"The embedder given runs on {embedder.value}, but the index in {location} is embedded "
+        f"on {index.value}",
+        "make the embedder from the store's settings (ChunkStore.settings), or re-run with "
+        "--rebuild to re-embed every document on the runtime set",
     )
