@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from ingest.crash import crash_point
 from ingest.display import quoted
+from ingest.embedder import new_index_runtime
 from ingest.errors import CitewiseError, StoreError
-from ingest.runtime import NEW_INDEX_RUNTIME
 from ingest.store import ChunkStore
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def rebuilt_settings(settings: Settings) -> Settings:
         with contextlib.closing(ChunkStore.open_existing(settings)) as old:
             runtime = old.settings.embedding_runtime
     except StoreError:
-        runtime = NEW_INDEX_RUNTIME
+        runtime = new_index_runtime(settings.embedding_model)
     return settings.model_copy(update={"embedding_runtime": runtime})
 
 

@@ -1,10 +1,12 @@
-"""The embedding runtime left unset: a new index is embedded on ONNX (no torch to answer a
-question), an index built on another runtime keeps its own through searches, syncs and
-rebuilds, and an empty one follows the default; a runtime set explicitly is still checked
-against the index."""
+"""The embedding runtime left unset: a new index of a model ONNX Runtime can run is embedded
+on it in int8 (no torch to answer a question), of another model on torch; an index built on
+another runtime keeps its own through searches, syncs and rebuilds, and an empty one follows
+the default; a runtime set explicitly is still checked against the index."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,9 +16,11 @@ from test_cold_start import imported_after
 
 from app.cli import cli
 from app.composition import Models
+from ingest.embedder import new_index_runtime, resolve_model
 from ingest.errors import IndexSettingsMismatch
 from ingest.runtime import EmbeddingRuntime
-from ingest.settings import Settings
+from ingest.runtime.encoders import onnx_unsupported
+from ingest.settings import PACKAGED_EMBEDDING_MODEL, Settings
 from ingest.store import ChunkStore
 from ingest.store.index_settings import SETTING_PREFIX
 from ingest.sync import sync_paths
@@ -51,13 +55,13 @@ def torch_built(settings: Settings, tmp_path: Path, models: Models) -> Settings:
     return built
 
 
-def test_a_new_index_records_onnx_and_is_searched_without_torch(
+def test_a_new_index_records_onnx_int8_and_is_searched_without_torch(
     settings: Settings, tmp_path: Path
 ) -> None:
     # Ingesting here also makes the ONNX export if the model cache lacks it (that needs torch).
     assert settings.embedding_runtime is None
     assert sync_paths([_docs(tmp_path)], settings).added == 2
-    assert _built_with(settings) == "onnx"
+    assert _built_with(settings) == "onnx-int8"
 
     modules = imported_after(
         "from app.composition import Components\n"
@@ -65,7 +69,7 @@ def test_a_new_index_records_onnx_and_is_searched_without_torch(
         f"parts = Components(load_settings(store_dir={str(settings.store_dir)!r}))\n"
         f"[top, *_] = parts.retriever.search({QUESTION!r})\n"
         "assert top.doc_id == 'tides.txt', top\n"
-        "assert parts.embedder.runtime == 'onnx', parts.embedder.runtime\n"
+        "assert parts.embedder.runtime == 'onnx-int8', parts.embedder.runtime\n"
         "parts.close()"
     )
     assert "onnxruntime" in modules
@@ -122,7 +126,7 @@ def test_an_embedder_of_another_runtime_than_the_index_is_refused(
 ) -> None:
     (tmp_path / "docs" / "gannets.txt").write_text("Gannets dive for fish.\n")
     on_onnx = models.embedder(settings)
-    assert on_onnx.runtime is EmbeddingRuntime.ONNX
+    assert on_onnx.runtime is EmbeddingRuntime.ONNX_INT8
     with pytest.raises(IndexSettingsMismatch, match="runs on onnx.*embedded on torch"):
         sync_paths([tmp_path / "docs"], settings, embedder=on_onnx)
     assert len(ChunkStore.open(settings).documents()) == 2
@@ -148,13 +152,13 @@ def test_an_empty_index_follows_the_setting_or_the_default(
         emptied.remove(record.doc_id)
 
     store = ChunkStore.open(settings)
-    assert store.settings.embedding_runtime is EmbeddingRuntime.ONNX
+    assert store.settings.embedding_runtime is EmbeddingRuntime.ONNX_INT8
     store.check_settings()
-    assert _built_with(settings) == "onnx"
-
-    int8 = ChunkStore.open(_on(settings, EmbeddingRuntime.ONNX_INT8))
-    int8.check_settings()
     assert _built_with(settings) == "onnx-int8"
+
+    fp32 = ChunkStore.open(_on(settings, EmbeddingRuntime.ONNX))
+    fp32.check_settings()
+    assert _built_with(settings) == "onnx"
 
 
 def test_a_new_index_follows_a_runtime_set(settings: Settings) -> None:
@@ -177,3 +181,21 @@ def test_a_rebuild_on_a_chroma_server_keeps_the_runtime_of_its_index(
     assert rebuilt.added == 2
     assert _built_with(server) == "torch"
     assert ChunkStore.open(server).settings == on_torch
+
+
+def test_a_new_index_of_a_model_onnx_runtime_cannot_run_is_embedded_on_torch(
+    tmp_path: Path,
+) -> None:
+    packaged = Path(resolve_model(PACKAGED_EMBEDDING_MODEL))
+    assert new_index_runtime(PACKAGED_EMBEDDING_MODEL) is EmbeddingRuntime.ONNX_INT8
+    assert new_index_runtime(str(packaged)) is EmbeddingRuntime.ONNX_INT8
+    # a Hugging Face name: only sentence-transformers on torch can fetch and load it
+    assert new_index_runtime("sentence-transformers/all-mpnet-base-v2") is EmbeddingRuntime.TORCH
+    cls_pooled = tmp_path / "cls-model"
+    shutil.copytree(packaged, cls_pooled)
+    pooling = cls_pooled / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text())
+    config |= {"pooling_mode_mean_tokens": False, "pooling_mode_cls_token": True}
+    pooling.write_text(json.dumps(config))
+    assert onnx_unsupported(str(cls_pooled)) is not None
+    assert new_index_runtime(str(cls_pooled)) is EmbeddingRuntime.TORCH

@@ -194,14 +194,15 @@ import ingest.embedder
 from ingest.settings import load_settings
 from ingest.sync import sync_paths
 try:
-    from ingest.runtime import NEW_INDEX_RUNTIME
+    from ingest.embedder import new_index_runtime
+    RUNTIME = new_index_runtime(load_settings().embedding_model)
 except ImportError:  # code from before a new index's runtime was chosen (nothing checks it)
-    NEW_INDEX_RUNTIME = None
+    RUNTIME = None
 
 class StandIn:
     '''Vectors as the model gives them (lists of 384 floats), made without it.'''
 
-    runtime = NEW_INDEX_RUNTIME  # the index refuses vectors of another runtime
+    runtime = RUNTIME  # the index refuses vectors of another runtime
 
     def embed_documents(self, texts, progress=None):
         vectors = [[random.random() for _ in range(384)] for _ in texts]

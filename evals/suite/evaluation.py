@@ -72,7 +72,7 @@ def run_eval(options: EvalOptions, progress: ProgressFactory | None = None) -> d
     progress = progress or (lambda _: None)
     items = load_dataset(options.dataset)
     base = load_settings(backend=options.backend)
-    models = Models()
+    models = Models(base.reader_runtime, base.model_cache_dir)
     with dataset_index(options, base, models) as settings:
         parts = Components.existing(settings, models)
         if not parts.store.has_documents():

@@ -16,8 +16,3 @@ class EmbeddingRuntime(StrEnum):
     """The same float32 network exported to ONNX, on ONNX Runtime."""
     ONNX_INT8 = "onnx-int8"
     """The ONNX export with its matrix products in int8 (dynamic quantization)."""
-
-
-NEW_INDEX_RUNTIME = EmbeddingRuntime.ONNX
-"""What a new index is embedded with when the setting is unset (an existing one keeps its
-own): a question is then embedded without importing torch, and retrieval scores the same."""

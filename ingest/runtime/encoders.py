@@ -15,7 +15,7 @@ import numpy as np
 
 from ingest.errors import EmbeddingModelError
 from ingest.runtime.cpu import native_bf16
-from ingest.runtime.exports import INPUTS, Precision, exported_model
+from ingest.runtime.exports import Precision, exported_model
 from ingest.runtime.sessions import cpu_session
 
 
@@ -137,19 +137,27 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _check_mean_pooling(model_dir: Path) -> None:
-    """The ONNX encoder pools like all-MiniLM-L6-v2 (mean of the token states); a model
-    that pools otherwise would get wrong vectors from it, so it is refused."""
-    modules = json.loads((model_dir / "modules.json").read_text(encoding="utf-8"))
+def onnx_unsupported(model_dir: str) -> str | None:
+    """Why the ONNX runtimes cannot run the model in ``model_dir``, or None when they can:
+    they read a local sentence-transformers folder with a ``tokenizer.json``, and pool like
+    all-MiniLM-L6-v2 (the mean of the token states), so a model that pools otherwise would
+    get wrong vectors from them."""
+    folder = Path(model_dir)
+    if not folder.is_dir():
+        return "they read a local model folder, and there is none of that name"
+    if not (folder / "modules.json").is_file() or not (folder / "tokenizer.json").is_file():
+        return "they need a sentence-transformers folder with a tokenizer.json"
+    try:
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return f"its modules.json cannot be read ({exc})"
     pooling = next((m for m in modules if m.get("type", "").endswith("Pooling")), None)
-    config = _read_json(model_dir / pooling["path"] / "config.json") if pooling else {}
+    config = _read_json(folder / pooling["path"] / "config.json") if pooling else {}
     modes = {k for k, v in config.items() if k.startswith("pooling_mode") and v is True}
     if modes != {"pooling_mode_mean_tokens"}:
-        raise EmbeddingModelError(
-            f"The ONNX runtime embeds with mean pooling only; {model_dir} pools with "
-            f"{sorted(modes) or 'no known mode'}",
-            "set CITEWISE_EMBEDDING_RUNTIME=torch for this model",
-        )
+        pooled = sorted(modes) or "no known mode"
+        return f"they embed with mean pooling only, and it pools with {pooled}"
+    return None
 
 
 class OnnxEncoder:
@@ -157,36 +165,33 @@ class OnnxEncoder:
     the model's own tokenizer (``tokenizer.json``, the `tokenizers` library): no torch once
     the export is made.
 
-    Batches run on ``threads`` threads; a call that asks for fewer (a query) runs on a
-    session of its own, since a session's thread count is fixed. Each session starts on its
-    first call, so a process that only asks questions starts one.
+    Each text is run alone, unpadded: on 2 cores that embeds 1.7x (float32) to 1.8x (int8)
+    as much text per second as batches of 64, whose padded activations ONNX Runtime computes
+    in full, and an int8 vector then depends on its text alone, where in a batch its dynamic
+    quantization scale would follow the other texts (a text's vector as a document and as a
+    question differed by cosine 0.994). Documents run on ``threads`` threads; a call that
+    asks for fewer (a query) runs on a session of its own, since a session's thread count is
+    fixed. Each session starts on its first call, so a process that only asks questions
+    starts one.
     """
 
     def __init__(
         self,
         model_dir: str,
         precision: Precision,
-        batch_size: int,
         threads: int | None,
         cache_dir: Path | None,
     ) -> None:
         from tokenizers import Tokenizer
 
+        reason = onnx_unsupported(model_dir)
+        if reason is not None:
+            raise EmbeddingModelError(
+                f"Cannot load embedding model {model_dir!r} on ONNX Runtime: {reason}",
+                "set CITEWISE_EMBEDDING_RUNTIME=torch for this model, or "
+                "CITEWISE_EMBEDDING_MODEL to an installed model or a local folder",
+            )
         folder = Path(model_dir)
-        if not folder.is_dir():
-            raise EmbeddingModelError(
-                f"Cannot load embedding model {model_dir!r}: the ONNX runtimes read a local "
-                "model folder, and there is none of that name",
-                "set CITEWISE_EMBEDDING_MODEL to an installed model or a local folder, or "
-                "CITEWISE_EMBEDDING_RUNTIME=torch to load a model by its Hugging Face name",
-            )
-        if not (folder / "modules.json").is_file() or not (folder / "tokenizer.json").is_file():
-            raise EmbeddingModelError(
-                f"The ONNX runtimes need a sentence-transformers folder with a tokenizer.json; "
-                f"{model_dir!r} is not one",
-                "set CITEWISE_EMBEDDING_RUNTIME=torch for this model",
-            )
-        _check_mean_pooling(folder)
         self.max_tokens = int(_read_json(folder / "sentence_bert_config.json")["max_seq_length"])
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.enable_truncation(self.max_tokens)
@@ -194,7 +199,6 @@ class OnnxEncoder:
         self._splitter = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._splitter.no_truncation()
         self._splitter.no_padding()
-        self._batch_size = batch_size
         self._threads = threads
         self._model = exported_model(folder, precision, cache_dir)
         self._sessions: dict[int | None, Any] = {}
@@ -220,23 +224,17 @@ class OnnxEncoder:
 
     def encode(self, texts: Sequence[str], *, threads: int | None = None) -> np.ndarray:
         session = self._session(threads)
-        parts = [
-            self._encode_batch(session, texts[begin : begin + self._batch_size])
-            for begin in range(0, len(texts), self._batch_size)
-        ]
-        return np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
-
-    def _encode_batch(self, session: Any, texts: Sequence[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(list(texts))
-        width = max(len(e.ids) for e in encodings)
-        arrays = {name: np.zeros((len(encodings), width), dtype=np.int64) for name in INPUTS}
-        for row, encoding in enumerate(encodings):
-            size = len(encoding.ids)
-            arrays["input_ids"][row, :size] = encoding.ids
-            arrays["attention_mask"][row, :size] = encoding.attention_mask
-            arrays["token_type_ids"][row, :size] = encoding.type_ids
+        rows = [self._encode_one(session, encoding) for encoding in encodings]
+        return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
+    @staticmethod
+    def _encode_one(session: Any, encoding: Any) -> np.ndarray:
+        arrays = {
+            "input_ids": np.array([encoding.ids], dtype=np.int64),
+            "attention_mask": np.array([encoding.attention_mask], dtype=np.int64),
+            "token_type_ids": np.array([encoding.type_ids], dtype=np.int64),
+        }
         (states,) = session.run(None, arrays)
-        mask = arrays["attention_mask"][..., None].astype(np.float32)
-        pooled = (states * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        pooled = states[0].mean(axis=0)  # every token is the text's: no padding to leave out
+        return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ingest.chunker import CHUNKER_VERSION
+from ingest.embedder import new_index_runtime
 from ingest.errors import IndexSettingsMismatch
-from ingest.runtime import NEW_INDEX_RUNTIME, EmbeddingRuntime
+from ingest.runtime import EmbeddingRuntime
 
 if TYPE_CHECKING:
     from ingest.settings import Settings
@@ -33,12 +34,14 @@ embedding runtime setting was embedded by sentence-transformers on torch."""
 def runtime_to_use(settings: Settings, built: Mapping[str, Any] | None) -> EmbeddingRuntime:
     """The runtime to embed with: the one set; else the one ``built`` records (the settings of
     an index holding documents; None for a new or empty index), so that an index built before
-    the default changed keeps its own; else a new index's."""
+    the default changed keeps its own; else a new index's (``new_index_runtime``)."""
     if settings.embedding_runtime is not None:
         return settings.embedding_runtime
     recorded = (built or {}).get("embedding_runtime")
+    if recorded in list(EmbeddingRuntime):
+        return EmbeddingRuntime(recorded)
     # one this version does not know is left for check_settings to report
-    return EmbeddingRuntime(recorded) if recorded in list(EmbeddingRuntime) else NEW_INDEX_RUNTIME
+    return new_index_runtime(settings.embedding_model)
 
 
 def index_settings(settings: Settings, runtime: EmbeddingRuntime) -> IndexSettings:
