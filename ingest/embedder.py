@@ -54,12 +54,13 @@ def resolve_model(name: str) -> str:
 
 def new_index_runtime(name: str) -> EmbeddingRuntime:
     """What a new index of model ``name`` is embedded with when the setting is unset (an
-    existing index keeps its own): ONNX Runtime with int8 matrix products where it can run
-    the model, so a question is embedded without importing torch, and documents about 1.7x
-    faster than in float32, with the same retrieval figures (docs/benchmarks.md); torch for a
-    model named by its Hugging Face name or pooled otherwise."""
+    existing index keeps its own): ONNX Runtime in float32 where it can run the model, so a
+    question is embedded without importing torch; torch for a model named by its Hugging Face
+    name or pooled otherwise. Not int8, though it ingests faster and retrieves as well: the
+    refusal model reads the passages' cosine similarities, fitted on float32 vectors, and
+    int8's shift them enough to turn a refusal into an answer (docs/benchmarks.md)."""
     if onnx_unsupported(resolve_model(name)) is None:
-        return EmbeddingRuntime.ONNX_INT8
+        return EmbeddingRuntime.ONNX
     return EmbeddingRuntime.TORCH
 
 

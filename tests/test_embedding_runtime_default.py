@@ -1,5 +1,5 @@
 """The embedding runtime left unset: a new index of a model ONNX Runtime can run is embedded
-on it in int8 (no torch to answer a question), of another model on torch; an index built on
+on it (no torch to answer a question), of another model on torch; an index built on
 another runtime keeps its own through searches, syncs and rebuilds, and an empty one follows
 the default; a runtime set explicitly is still checked against the index."""
 
@@ -55,13 +55,13 @@ def torch_built(settings: Settings, tmp_path: Path, models: Models) -> Settings:
     return built
 
 
-def test_a_new_index_records_onnx_int8_and_is_searched_without_torch(
+def test_a_new_index_records_onnx_and_is_searched_without_torch(
     settings: Settings, tmp_path: Path
 ) -> None:
     # Ingesting here also makes the ONNX export if the model cache lacks it (that needs torch).
     assert settings.embedding_runtime is None
     assert sync_paths([_docs(tmp_path)], settings).added == 2
-    assert _built_with(settings) == "onnx-int8"
+    assert _built_with(settings) == "onnx"
 
     modules = imported_after(
         "from app.composition import Components\n"
@@ -69,7 +69,7 @@ def test_a_new_index_records_onnx_int8_and_is_searched_without_torch(
         f"parts = Components(load_settings(store_dir={str(settings.store_dir)!r}))\n"
         f"[top, *_] = parts.retriever.search({QUESTION!r})\n"
         "assert top.doc_id == 'tides.txt', top\n"
-        "assert parts.embedder.runtime == 'onnx-int8', parts.embedder.runtime\n"
+        "assert parts.embedder.runtime == 'onnx', parts.embedder.runtime\n"
         "parts.close()"
     )
     assert "onnxruntime" in modules
@@ -126,7 +126,7 @@ def test_an_embedder_of_another_runtime_than_the_index_is_refused(
 ) -> None:
     (tmp_path / "docs" / "gannets.txt").write_text("Gannets dive for fish.\n")
     on_onnx = models.embedder(settings)
-    assert on_onnx.runtime is EmbeddingRuntime.ONNX_INT8
+    assert on_onnx.runtime is EmbeddingRuntime.ONNX
     with pytest.raises(IndexSettingsMismatch, match="runs on onnx.*embedded on torch"):
         sync_paths([tmp_path / "docs"], settings, embedder=on_onnx)
     assert len(ChunkStore.open(settings).documents()) == 2
@@ -152,13 +152,13 @@ def test_an_empty_index_follows_the_setting_or_the_default(
         emptied.remove(record.doc_id)
 
     store = ChunkStore.open(settings)
-    assert store.settings.embedding_runtime is EmbeddingRuntime.ONNX_INT8
+    assert store.settings.embedding_runtime is EmbeddingRuntime.ONNX
     store.check_settings()
-    assert _built_with(settings) == "onnx-int8"
-
-    fp32 = ChunkStore.open(_on(settings, EmbeddingRuntime.ONNX))
-    fp32.check_settings()
     assert _built_with(settings) == "onnx"
+
+    int8 = ChunkStore.open(_on(settings, EmbeddingRuntime.ONNX_INT8))
+    int8.check_settings()
+    assert _built_with(settings) == "onnx-int8"
 
 
 def test_a_new_index_follows_a_runtime_set(settings: Settings) -> None:
@@ -187,8 +187,8 @@ def test_a_new_index_of_a_model_onnx_runtime_cannot_run_is_embedded_on_torch(
     tmp_path: Path,
 ) -> None:
     packaged = Path(resolve_model(PACKAGED_EMBEDDING_MODEL))
-    assert new_index_runtime(PACKAGED_EMBEDDING_MODEL) is EmbeddingRuntime.ONNX_INT8
-    assert new_index_runtime(str(packaged)) is EmbeddingRuntime.ONNX_INT8
+    assert new_index_runtime(PACKAGED_EMBEDDING_MODEL) is EmbeddingRuntime.ONNX
+    assert new_index_runtime(str(packaged)) is EmbeddingRuntime.ONNX
     # a Hugging Face name: only sentence-transformers on torch can fetch and load it
     assert new_index_runtime("sentence-transformers/all-mpnet-base-v2") is EmbeddingRuntime.TORCH
     cls_pooled = tmp_path / "cls-model"
